@@ -232,6 +232,8 @@ export interface DeliveryStore {
   /** A pending/retry_wait/dead delivery becomes due now. */
   retryNow(id: number, now: number): Promise<boolean>;
   laneStats(now: number): Promise<LaneStats[]>;
+  /** Counts for one destination: per status, dead reasons (top 50 by count), and flag keys aggregated over delivered rows (`droppedAttributes` arrays counted per element). */
+  deliveryBreakdown(destinationId: string): Promise<DeliveryBreakdown>;
 }
 
 export interface Store extends EventStore, DeliveryStore {
@@ -241,4 +243,11 @@ export interface Store extends EventStore, DeliveryStore {
   /** Cheap reachability check for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface DeliveryBreakdown {
+  byStatus: Record<DeliveryStatus, number>;
+  deadReasons: { reason: string; count: number }[];
+  /** e.g. `{ notInRunningExperiment: 12, 'droppedAttributes:color': 3 }` */
+  flags: Record<string, number>;
 }
