@@ -1,0 +1,5 @@
+export type { TriggerAst, FieldRef, Literal, CompareOp, RootField, NestedField } from './ast.js';
+export { parseTrigger } from './parse.js';
+export { matches, compileTrigger, type Predicate } from './evaluate.js';
+export { generateFql } from './generate.js';
+export { TriggerParseError } from './errors.js';
