@@ -1,0 +1,67 @@
+/** Small readers for mapped payload values (payloads are loose JSON after field validation and coercion). */
+import { PayloadValidationError } from '../../core/errors.js';
+import type { JsonObject, JsonValue } from '../../core/event.js';
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A non-empty trimmed string, or undefined (numbers and booleans become strings). */
+export function str(v: unknown): string | undefined {
+  if (typeof v === 'string') {
+    const t = v.trim();
+    return t === '' ? undefined : t;
+  }
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+/** A finite number (numeric strings accepted), or undefined. */
+export function num(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+/** A JSON value with undefined, null and empty strings removed from objects (recursively). */
+export function compact(v: unknown): JsonValue | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v.trim() === '' ? undefined : v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'boolean') return v;
+  if (Array.isArray(v)) return v.map((x) => compact(x)).filter((x): x is JsonValue => x !== undefined);
+  if (isPlainObject(v)) {
+    const out: JsonObject = {};
+    for (const [k, val] of Object.entries(v)) {
+      const c = compact(val);
+      if (c !== undefined) out[k] = c;
+    }
+    return out;
+  }
+  return undefined;
+}
+
+/** Epoch seconds (integer) of an ISO-8601, epoch-ms or epoch-s timestamp; a payload error naming `field` otherwise. */
+export function epochSeconds(v: unknown, field: string): number {
+  let ms: number | undefined;
+  if (typeof v === 'number' && Number.isFinite(v)) ms = v;
+  else if (typeof v === 'string' && v.trim() !== '') {
+    const t = v.trim();
+    ms = /^\d+$/.test(t) ? Number(t) : Date.parse(t);
+  }
+  // Bare numbers below 1e11 are epoch seconds (1e11 ms is 1973; 1e11 s is the year 5138).
+  if (ms !== undefined && Number.isFinite(ms) && typeof v !== 'object' && !/[-:T]/.test(String(v)) && Math.abs(ms) < 1e11) ms *= 1000;
+  if (ms === undefined || !Number.isFinite(ms)) {
+    throw new PayloadValidationError(
+      v === undefined || v === null || v === ''
+        ? `${field} is required: map it to the event time (default $.timestamp)`
+        : `${field} ${JSON.stringify(v)} is not a date: use ISO-8601 such as 2024-03-01T18:11:27.649Z`,
+      field,
+    );
+  }
+  return Math.floor(ms / 1000);
+}
