@@ -65,7 +65,8 @@ export interface EventQuery {
   limit?: number;
   /** Return rows with id < before (newest first paging). */
   before?: number;
-  /** Return rows with id > after (used by the live stream). */
+  /** Return rows with id > after (used by the live stream). With `after` and no `before`, rows come OLDEST first
+   * (ascending id), so a tail polling `after = last id seen` never skips rows when more than `limit` arrived. */
   after?: number;
   sourceId?: string;
   userId?: string;
@@ -176,6 +177,8 @@ export interface DeliveryQuery {
   eventName?: string;
   /** Case-insensitive substring of lastError. */
   error?: string;
+  /** Deliveries of one event. */
+  eventId?: number;
 }
 
 /** Filter for bulk DLQ operations; all given fields must match. Status is implied `dead`. */

@@ -1,0 +1,86 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { OptirelayError } from '../core/errors.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+import type { Store } from './types.js';
+
+export interface OpenStoreOptions {
+  /** Where `sqlite:` without a path puts its file (`<dataDir>/optirelay.db`); relative paths resolve from the cwd. */
+  dataDir?: string;
+  logger?: Logger;
+  /** Group-commit window (config `ingest.commitWindowMs`). Default 2 ms. */
+  commitWindowMs?: number;
+  /** Run schema migrations before returning (default true). */
+  migrate?: boolean;
+}
+
+/** What `./postgres/index.js` must export (written with issue 10). */
+export interface PostgresStoreModule {
+  openPostgresStore(url: string, opts: OpenStoreOptions): Promise<Store>;
+}
+
+export class StoreUrlError extends OptirelayError {
+  constructor(message: string) {
+    super('OR_STORE_URL', message, 500);
+  }
+}
+
+/**
+ * Open the store a `store:` URL names:
+ * - `sqlite:./data/optirelay.db`, `sqlite:/abs/path.db`, `sqlite:///abs/path.db`, `sqlite::memory:`,
+ *   `sqlite:` (→ `<dataDir>/optirelay.db`). The parent directory is created.
+ * - `postgres://…` / `postgresql://…` → the PostgreSQL store.
+ */
+export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === 'sqlite') {
+    const file = sqliteFile(url.slice('sqlite:'.length), opts.dataDir);
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const store = new SqliteStore(file, { logger: opts.logger, commitWindowMs: opts.commitWindowMs });
+    try {
+      if (opts.migrate !== false) await store.migrate();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
+  }
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    const mod = await loadPostgres();
+    return mod.openPostgresStore(url, opts);
+  }
+  throw new StoreUrlError(
+    `store: unsupported URL ${JSON.stringify(redactUrl(url))}; use sqlite:./data/optirelay.db, sqlite::memory: ` +
+      'or postgres://user@host:5432/db',
+  );
+}
+
+function sqliteFile(rest: string, dataDir: string | undefined): string {
+  if (rest === ':memory:') return ':memory:';
+  if (rest === '') return resolve(join(dataDir ?? './data', 'optirelay.db'));
+  const path = rest.startsWith('//') ? rest.slice(2) : rest; // sqlite:///abs → /abs
+  return isAbsolute(path) ? path : resolve(path);
+}
+
+async function loadPostgres(): Promise<PostgresStoreModule> {
+  // A variable specifier: the module may not exist in this build and must not break type-checking.
+  const specifier = './postgres/index.js';
+  try {
+    return (await import(specifier)) as PostgresStoreModule;
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('postgres')) {
+      throw new StoreUrlError(
+        'store: the PostgreSQL store is not available in this build (src/store/postgres/index.js is missing); ' +
+          'use a sqlite: store URL',
+      );
+    }
+    throw err;
+  }
+}
+
+/** Drop a password from a URL before it goes into a message. */
+function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:[redacted]@');
+}

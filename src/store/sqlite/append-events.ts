@@ -1,0 +1,105 @@
+import type { AppendInput, AppendResult } from '../types.js';
+import type { SqliteDb } from './db.js';
+import { jsonOrNull } from './rows.js';
+
+/**
+ * One statement decides and records the dedup verdict: the upsert inserts a new messageId, or refreshes one last seen
+ * before the window start (a messageId older than the window is accepted again); a messageId inside the window matches
+ * the conflict but fails the WHERE, so `changes` is 0 and the event is a duplicate. One B-tree probe per event instead
+ * of SELECT-then-INSERT.
+ */
+const DEDUP = `INSERT INTO dedup (source_id, message_id, seen_at) VALUES (?, ?, ?)
+  ON CONFLICT (source_id, message_id) DO UPDATE SET seen_at = excluded.seen_at WHERE dedup.seen_at < ?`;
+
+const INSERT_EVENT = `INSERT INTO events
+  (source_id, message_id, type, user_id, anonymous_id, event_name, received_at, body)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const INSERT_DELIVERY = `INSERT INTO deliveries
+  (event_id, destination_id, mapping_id, action, lane, status, attempts, created_at, updated_at, next_attempt_at,
+   message_id, user_id, event_name)
+  VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?)`;
+
+const INSERT_REJECTED = `INSERT INTO rejected (source_id, received_at, reason, field, batch_index, body)
+  VALUES (?, ?, ?, ?, ?, ?)`;
+
+const COUNT = `INSERT INTO ingest_counters (source_id, received, accepted, duplicates, rejected, suppressed)
+  VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (source_id) DO UPDATE SET
+    received = received + excluded.received, accepted = accepted + excluded.accepted,
+    duplicates = duplicates + excluded.duplicates, rejected = rejected + excluded.rejected,
+    suppressed = suppressed + excluded.suppressed`;
+
+/** The lane of a delivery: `<destinationId>:<action>`. */
+export function laneOf(destinationId: string, action: string): string {
+  return `${destinationId}:${action}`;
+}
+
+/**
+ * Append one request's events, deliveries, rejected records and counters. Must run inside a write transaction
+ * (group-commit.ts wraps many of these in one). Single-row prepared inserts: better-sqlite3 runs them at ~1–2 µs each
+ * inside a transaction, so multi-row VALUES lists would save little and cost a statement per batch size.
+ */
+export function appendEvents(db: SqliteDb, input: AppendInput): AppendResult {
+  const dedup = db.stmt(DEDUP);
+  const insertEvent = db.stmt(INSERT_EVENT);
+  const insertDelivery = db.stmt(INSERT_DELIVERY);
+  const { sourceId, now } = input;
+  const windowStart = now - input.dedupWindowMs;
+  const outcomes: AppendResult['outcomes'] = [];
+  let deliveriesCreated = 0;
+  let accepted = 0;
+  for (const { event, deliveries } of input.events) {
+    if (dedup.run(sourceId, event.messageId, now, windowStart).changes === 0) {
+      outcomes.push('duplicate');
+      continue;
+    }
+    outcomes.push('accepted');
+    accepted++;
+    const userId = event.userId ?? null;
+    const eventName = eventNameOf(event);
+    const eventId = insertEvent.run(
+      sourceId,
+      event.messageId,
+      event.type,
+      userId,
+      event.anonymousId ?? null,
+      eventName,
+      now,
+      JSON.stringify(event),
+    ).lastInsertRowid;
+    for (const d of deliveries) {
+      insertDelivery.run(
+        eventId,
+        d.destinationId,
+        d.mappingId,
+        d.action,
+        laneOf(d.destinationId, d.action),
+        now,
+        now,
+        now,
+        event.messageId,
+        userId,
+        eventName,
+      );
+      deliveriesCreated++;
+    }
+  }
+  if (input.rejected.length > 0) {
+    const insertRejected = db.stmt(INSERT_REJECTED);
+    for (const r of input.rejected) {
+      insertRejected.run(sourceId, now, r.reason, r.field ?? null, r.index ?? null, jsonOrNull(r.body) ?? 'null');
+    }
+  }
+  const duplicates = input.events.length - accepted;
+  const received = input.events.length + input.rejected.length + input.suppressed;
+  db.stmt(COUNT).run(sourceId, received, accepted, duplicates, input.rejected.length, input.suppressed);
+  return { outcomes, deliveriesCreated };
+}
+
+/** `event` for track, `name` for page/screen; what the admin API's `event=` filter matches. */
+function eventNameOf(event: { event?: string; name?: string }): string | null {
+  if (typeof event.event === 'string') return event.event;
+  if (typeof event.name === 'string') return event.name;
+  return null;
+}

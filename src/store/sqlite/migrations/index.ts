@@ -1,0 +1,14 @@
+import { sql as core001 } from './001_core.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * Every schema migration of the SQLite store, in order. Adding one = adding a file `NNN_name.ts` exporting `sql` and
+ * one entry here. Numbers are reserved: 001 core, 002 syncs, 003 privacy, 004 limiter/maintenance.
+ * Never edit a shipped migration; add a new one.
+ */
+export const MIGRATIONS: Migration[] = [{ version: 1, name: 'core', sql: core001 }];

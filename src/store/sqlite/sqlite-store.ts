@@ -1,0 +1,215 @@
+import type { Logger } from 'pino';
+import type { SegmentEvent } from '../../core/event.js';
+import type {
+  AppendInput,
+  AppendResult,
+  ClaimedDelivery,
+  ClaimInput,
+  DeadFilter,
+  Delivery,
+  DeliveryBreakdown,
+  DeliveryOutcome,
+  DeliveryQuery,
+  EventQuery,
+  IngestStats,
+  LaneStats,
+  Store,
+  StoredAttempt,
+  StoredEvent,
+  StoredRejected,
+} from '../types.js';
+import { checkpointWalIfLarge } from './checkpoint-wal.js';
+import { claimDeliveries } from './claim-deliveries.js';
+import { completeDeliveries } from './complete-deliveries.js';
+import { openConnection, type SqliteDb } from './db.js';
+import { extendLeases } from './extend-leases.js';
+import { nextDueAt, readyLanes } from './find-ready-lanes.js';
+import { GroupCommitter } from './group-commit.js';
+import { getDelivery, listDeliveries } from './list-deliveries.js';
+import { getEvent, listEvents } from './list-events.js';
+import { listRejected } from './list-rejected.js';
+import { migrate } from './migrate.js';
+import { purgeDead } from './purge-dead.js';
+import { purgeDedup } from './purge-dedup.js';
+import { readDeliveryBreakdown } from './read-delivery-breakdown.js';
+import { readIngestStats } from './read-ingest-stats.js';
+import { readLaneStats } from './read-lane-stats.js';
+import { releaseExpiredLeases } from './release-expired-leases.js';
+import { replayDead } from './replay-dead.js';
+import { retryNow } from './retry-now.js';
+
+export interface SqliteStoreOptions {
+  /** Group-commit window in ms (config `ingest.commitWindowMs`). Default 2. */
+  commitWindowMs?: number;
+  /** Checkpoint (TRUNCATE) when the -wal file exceeds this many bytes. Default 64 MiB. */
+  walCheckpointBytes?: number;
+  /** How often the WAL size is checked. Default 1 s. */
+  walCheckIntervalMs?: number;
+  /** How often old dedup rows are swept (rows older than the largest dedup window seen). Default 60 s. */
+  dedupPurgeIntervalMs?: number;
+  /** Page cache in KiB. Default 32 MiB. */
+  cacheKiB?: number;
+  logger?: Logger;
+}
+
+/** The SQLite store: a thin shell that delegates each method to its one-operation file. */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly file: string;
+  readonly db: SqliteDb;
+  private readonly committer: GroupCommitter;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly logger?: Logger;
+  private readonly opts: SqliteStoreOptions;
+  private migrated = false;
+  private closed = false;
+  private maxDedupWindowMs = 0;
+  private purgingDedup = false;
+
+  constructor(file: string, opts: SqliteStoreOptions = {}) {
+    this.file = file;
+    this.opts = opts;
+    this.logger = opts.logger;
+    this.db = openConnection(file, { cacheKiB: opts.cacheKiB });
+    this.committer = new GroupCommitter(this.db, { commitWindowMs: opts.commitWindowMs });
+  }
+
+  async migrate(): Promise<void> {
+    const applied = migrate(this.db);
+    if (applied.length > 0) this.logger?.info({ applied, file: this.file }, 'store: schema migrations applied');
+    if (!this.migrated) {
+      this.migrated = true;
+      this.startTimers();
+    }
+  }
+
+  private startTimers(): void {
+    if (this.file !== ':memory:') {
+      const walFile = `${this.file}-wal`;
+      const threshold = this.opts.walCheckpointBytes ?? 64 * 1024 * 1024;
+      const t = setInterval(() => {
+        try {
+          if (checkpointWalIfLarge(this.db, walFile, threshold)) this.logger?.debug({ walFile }, 'store: WAL checkpoint');
+        } catch (err) {
+          this.logger?.warn({ err }, 'store: WAL checkpoint failed');
+        }
+      }, this.opts.walCheckIntervalMs ?? 1000);
+      t.unref();
+      this.timers.push(t);
+    }
+    const p = setInterval(() => void this.sweepDedup(Date.now()), this.opts.dedupPurgeIntervalMs ?? 60_000);
+    p.unref();
+    this.timers.push(p);
+  }
+
+  /** Delete dedup rows older than the largest window this process has used, in bounded chunks. */
+  async sweepDedup(now: number): Promise<number> {
+    if (this.purgingDedup || this.maxDedupWindowMs === 0 || this.closed) return 0;
+    this.purgingDedup = true;
+    let total = 0;
+    try {
+      for (;;) {
+        const n = purgeDedup(this.db, now - this.maxDedupWindowMs);
+        total += n;
+        if (n < 10_000 || this.closed) break;
+        await new Promise((r) => setImmediate(r)); // let requests in between chunks
+      }
+    } catch (err) {
+      this.logger?.warn({ err }, 'store: dedup purge failed');
+    } finally {
+      this.purgingDedup = false;
+    }
+    return total;
+  }
+
+  /** Delete dedup rows last seen before `olderThan` (at most `limit`). Not part of `Store`; maintenance/tests. */
+  async purgeDedup(olderThan: number, limit?: number): Promise<number> {
+    return purgeDedup(this.db, olderThan, limit);
+  }
+
+  async ping(): Promise<void> {
+    this.db.stmt('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.committer.flush();
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.db.raw.close();
+  }
+
+  appendEvents(input: AppendInput): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    if (input.dedupWindowMs > this.maxDedupWindowMs) this.maxDedupWindowMs = input.dedupWindowMs;
+    return this.committer.append(input);
+  }
+
+  async listEvents(q: EventQuery): Promise<StoredEvent[]> {
+    return listEvents(this.db, q);
+  }
+
+  async getEvent(id: number): Promise<StoredEvent | undefined> {
+    return getEvent(this.db, id);
+  }
+
+  async listRejected(q: { limit?: number; before?: number; sourceId?: string }): Promise<StoredRejected[]> {
+    return listRejected(this.db, q);
+  }
+
+  async ingestStats(): Promise<IngestStats> {
+    return readIngestStats(this.db);
+  }
+
+  async claimDeliveries(input: ClaimInput): Promise<ClaimedDelivery[]> {
+    return claimDeliveries(this.db, input);
+  }
+
+  async completeDeliveries(outcomes: DeliveryOutcome[], now: number): Promise<void> {
+    completeDeliveries(this.db, outcomes, now);
+  }
+
+  async extendLeases(ids: number[], owner: string, leaseExpiresAt: number): Promise<void> {
+    extendLeases(this.db, ids, owner, leaseExpiresAt);
+  }
+
+  async releaseExpiredLeases(now: number): Promise<number> {
+    return releaseExpiredLeases(this.db, now);
+  }
+
+  async readyLanes(now: number): Promise<string[]> {
+    return readyLanes(this.db, now);
+  }
+
+  async nextDueAt(): Promise<number | undefined> {
+    return nextDueAt(this.db);
+  }
+
+  async listDeliveries(q: DeliveryQuery): Promise<Delivery[]> {
+    return listDeliveries(this.db, q);
+  }
+
+  async getDelivery(id: number): Promise<(Delivery & { event: SegmentEvent; attemptLog: StoredAttempt[] }) | undefined> {
+    return getDelivery(this.db, id);
+  }
+
+  async replayDead(filter: DeadFilter, now: number): Promise<number> {
+    return replayDead(this.db, filter, now);
+  }
+
+  async purgeDead(filter: DeadFilter): Promise<number> {
+    return purgeDead(this.db, filter);
+  }
+
+  async retryNow(id: number, now: number): Promise<boolean> {
+    return retryNow(this.db, id, now);
+  }
+
+  async laneStats(now: number): Promise<LaneStats[]> {
+    return readLaneStats(this.db, now);
+  }
+
+  async deliveryBreakdown(destinationId: string): Promise<DeliveryBreakdown> {
+    return readDeliveryBreakdown(this.db, destinationId);
+  }
+}
