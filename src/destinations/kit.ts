@@ -114,6 +114,11 @@ export interface DestinationType<S = Record<string, unknown>, R = unknown> {
   endpoints: Record<string, EndpointDef>;
   actions: Record<string, ActionDefinition<Record<string, unknown>, S, R>>;
   presets?: Preset[];
+  /**
+   * Segment's action keys → this type's, applied to mappings imported from a Segment export (`partnerAction`)
+   * when Segment's key differs from ours (ODP: Segment's `customEvent` is our `ecommerceEvent`).
+   */
+  segmentActionAliases?: Record<string, string>;
   /** Long-lived per-destination state (e.g. the datafile manager). Started once per process. */
   createRuntime?(ctx: DestinationContext<S>): Promise<R> | R;
   stopRuntime?(runtime: R): Promise<void> | void;
