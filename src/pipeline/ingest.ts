@@ -1,0 +1,135 @@
+/**
+ * Ingest: validate and normalise the messages of one Tracking API request, route each valid event to the mappings
+ * whose trigger it matches, and append events + deliveries + rejected records in ONE store call (the store
+ * group-commits concurrent requests and resolves only after a durable commit, so the caller may answer 200).
+ */
+import type { Clock } from '../core/clock.js';
+import type { EventType, SegmentEvent } from '../core/event.js';
+import { RequestError } from '../core/errors.js';
+import type { OptirelayConfig } from '../config/types.js';
+import type { AppendInput, NewDelivery, RejectedInput, Store } from '../store/types.js';
+import { checkEnvelope, normaliseMessage, type Envelope, type Rejection } from './ingest/normalise.js';
+import { MAX_BATCH_EVENTS } from './ingest/limits.js';
+
+export type { Envelope, Rejection } from './ingest/normalise.js';
+
+/** What ingest needs of the router (src/pipeline/router.ts): the deliveries an event produces. */
+export interface EventRouter {
+  route(event: SegmentEvent): NewDelivery[];
+}
+
+export interface IngestDeps {
+  store: Pick<Store, 'appendEvents'>;
+  router: EventRouter;
+  config: Pick<OptirelayConfig, 'ingest'>;
+  clock: Clock;
+  /**
+   * Suppression seam (privacy): events whose user this matches are counted as suppressed and not stored.
+   * Called with the event's userId and anonymousId (either may be undefined).
+   */
+  isSuppressed?: (userId: string | undefined, anonymousId: string | undefined) => boolean;
+}
+
+export interface IngestOptions {
+  /** Single-message endpoints (`/v1/track`, `/v1/t`, …) imply the type. */
+  impliedType?: EventType;
+}
+
+export interface IngestResult {
+  received: number;
+  accepted: number;
+  duplicates: number;
+  suppressed: number;
+  /** Invalid messages, in request order; each is also kept as a rejected record. */
+  rejected: Rejection[];
+}
+
+/** Kept in a rejected record instead of a body that itself broke the size limit. */
+const OVERSIZE_BODY_KEYS = ['type', 'messageId', 'userId', 'anonymousId', 'event'] as const;
+
+export class Ingest {
+  private readonly deps: IngestDeps;
+
+  constructor(deps: IngestDeps) {
+    this.deps = deps;
+  }
+
+  /** Set or replace the suppression check (privacy plugs in after construction). */
+  setSuppression(fn: IngestDeps['isSuppressed']): void {
+    this.deps.isSuppressed = fn;
+  }
+
+  async accept(sourceId: string, messages: unknown[], envelope: Envelope = {}, opts: IngestOptions = {}): Promise<IngestResult> {
+    if (messages.length > MAX_BATCH_EVENTS) {
+      throw new RequestError('too_many_events', `a batch may hold at most ${MAX_BATCH_EVENTS} events (got ${messages.length}); split it into smaller batches`, 400, { limit: MAX_BATCH_EVENTS });
+    }
+    const env: Envelope = {
+      sentAt: envelope.sentAt ?? undefined,
+      context: envelope.context ?? undefined,
+      integrations: envelope.integrations ?? undefined,
+    };
+    const bad = checkEnvelope(env);
+    if (bad) throw new RequestError('invalid_request', bad.message, 400, { field: bad.field });
+
+    const { router, isSuppressed } = this.deps;
+    const now = this.deps.clock.now();
+    const receivedAtIso = new Date(now).toISOString();
+    const envelopeSentAt = typeof env.sentAt === 'string' ? Date.parse(env.sentAt) : NaN;
+    const events: AppendInput['events'] = [];
+    const rejectedRecords: RejectedInput[] = [];
+    const rejected: Rejection[] = [];
+    let suppressed = 0;
+
+    for (let index = 0; index < messages.length; index++) {
+      const raw = messages[index];
+      const r = normaliseMessage({ raw, index, impliedType: opts.impliedType, envelope: env, receivedAt: now, receivedAtIso, envelopeSentAt });
+      if ('rejection' in r) {
+        rejected.push(r.rejection);
+        rejectedRecords.push({
+          sourceId,
+          reason: `${r.rejection.code}: ${r.rejection.message}`,
+          field: r.rejection.field || undefined,
+          body: rejectedBody(raw, r.rejection.code),
+          index,
+        });
+        continue;
+      }
+      const event = r.event;
+      if (isSuppressed && isSuppressed(event.userId ?? undefined, event.anonymousId ?? undefined)) {
+        suppressed++;
+        continue;
+      }
+      events.push({ event, deliveries: router.route(event) });
+    }
+
+    const result = await this.deps.store.appendEvents({
+      sourceId,
+      now,
+      dedupWindowMs: this.deps.config.ingest.dedupWindowMs,
+      events,
+      rejected: rejectedRecords,
+      suppressed,
+    });
+    let accepted = 0;
+    for (const o of result.outcomes) if (o === 'accepted') accepted++;
+    return { received: messages.length, accepted, duplicates: result.outcomes.length - accepted, suppressed, rejected };
+  }
+}
+
+/** The rejected record keeps the message as received, minus the write key, and only a summary when it was over-size. */
+function rejectedBody(raw: unknown, code: string): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    const text = JSON.stringify(raw) ?? 'undefined';
+    return text.length <= 1024 ? (raw ?? null) : { truncated: true, kind: Array.isArray(raw) ? 'array' : typeof raw };
+  }
+  const msg = raw as Record<string, unknown>;
+  if (code === 'event_too_large') {
+    const summary: Record<string, unknown> = { truncated: true };
+    for (const k of OVERSIZE_BODY_KEYS) if (typeof msg[k] === 'string') summary[k] = (msg[k] as string).slice(0, 200);
+    return summary;
+  }
+  if (!('writeKey' in msg)) return msg;
+  const copy = { ...msg };
+  delete copy.writeKey;
+  return copy;
+}

@@ -1,0 +1,100 @@
+/**
+ * The running pieces of `optirelay serve`, composed once: config, store, router, ingest, logger, clock, the admin
+ * token, the HTTP server and the background workers (see workers.ts to plug one in).
+ * createApp → startApp (listen, then start workers) → stopApp (stop accepting, finish in-flight requests,
+ * stop workers, close the store).
+ */
+import type { FastifyInstance } from 'fastify';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { OptirelayConfig } from '../config/types.js';
+import type { Store } from '../store/types.js';
+import { openStore } from '../store/open.js';
+import { Ingest, type EventRouter } from '../pipeline/ingest.js';
+import { createLogger, type Logger } from '../logger.js';
+import { buildServer, type BuildServerOptions } from './app.js';
+import { ensureAdminToken } from './admin/token.js';
+import type { AppCore } from './types.js';
+import { WORKER_FACTORIES, type Worker, type WorkerFactory } from './workers.js';
+
+export type { Worker, WorkerFactory } from './workers.js';
+export type { AppCore } from './types.js';
+
+
+export interface App extends AppCore {
+  server: FastifyInstance;
+  workers: Worker[];
+  /** Set by startApp: the URL the server listens on. */
+  url?: string;
+}
+
+export interface CreateAppOptions {
+  config: OptirelayConfig;
+  /** How events are routed to mappings; serve passes `new Router(config)` (src/pipeline/router.ts). */
+  router: EventRouter;
+  logger?: Logger;
+  clock?: Clock;
+  /** An already-open store; otherwise `config.store` is opened (and migrated). */
+  store?: Store;
+  /** false: no background workers (`serve --no-workers`); a list replaces WORKER_FACTORIES. */
+  workers?: boolean | WorkerFactory[];
+  server?: BuildServerOptions;
+}
+
+export async function createApp(opts: CreateAppOptions): Promise<App> {
+  const { config, router } = opts;
+  const logger = opts.logger ?? createLogger();
+  const clock = opts.clock ?? systemClock;
+  const admin = ensureAdminToken(config);
+  const store =
+    opts.store ??
+    (await openStore(config.store, { dataDir: config.dataDir, logger: logger.child({ component: 'store' }), commitWindowMs: config.ingest.commitWindowMs }));
+  try {
+    const ingest = new Ingest({ store, router, config, clock });
+    const core: AppCore = { config, store, router, ingest, logger, clock, adminToken: admin.token, admin };
+    const factories = opts.workers === false ? [] : Array.isArray(opts.workers) ? opts.workers : WORKER_FACTORIES;
+    const workers = factories.map((f) => f(core)).filter((w): w is Worker => w !== undefined);
+    const server = await buildServer(core, opts.server);
+    return { ...core, server, workers };
+  } catch (err) {
+    if (!opts.store) await store.close();
+    throw err;
+  }
+}
+
+/** Listen, then start the workers. Returns the URL (with the real port when `port` is 0). */
+export async function startApp(app: App, listen: { port: number; host: string }): Promise<string> {
+  await app.server.listen({ port: listen.port, host: listen.host });
+  const addr = app.server.server.address();
+  const port = addr && typeof addr === 'object' ? addr.port : listen.port;
+  const host = listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host;
+  app.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  for (const w of app.workers) {
+    await w.start();
+    app.logger.debug({ worker: w.name }, 'worker started');
+  }
+  return app.url;
+}
+
+/** Graceful stop: stop accepting and finish in-flight requests, stop workers (reverse order), close the store. */
+export async function stopApp(app: App): Promise<void> {
+  let firstError: unknown;
+  try {
+    await app.server.close();
+  } catch (err) {
+    firstError ??= err;
+  }
+  for (const w of [...app.workers].reverse()) {
+    try {
+      await w.stop();
+    } catch (err) {
+      app.logger.error({ err, worker: w.name }, 'worker did not stop cleanly');
+      firstError ??= err;
+    }
+  }
+  try {
+    await app.store.close();
+  } catch (err) {
+    firstError ??= err;
+  }
+  if (firstError) throw firstError;
+}

@@ -1,0 +1,37 @@
+/**
+ * What the HTTP layer is built from. Route modules (tracking, health, every admin resource) receive these deps;
+ * add a field here (optional, additive) when a new admin resource needs a running service.
+ */
+import type { Clock } from '../core/clock.js';
+import type { OptirelayConfig } from '../config/types.js';
+import type { Store } from '../store/types.js';
+import type { EventRouter, Ingest } from '../pipeline/ingest.js';
+import type { AdminToken } from './admin/token.js';
+import type { Logger } from '../logger.js';
+
+export interface ServerDeps {
+  config: OptirelayConfig;
+  store: Store;
+  ingest: Ingest;
+  logger: Logger;
+  clock: Clock;
+  /** The admin API bearer token (from config, or generated into `<dataDir>/admin-token`). */
+  adminToken: string;
+}
+
+/** What background workers are built from (workers.ts): the deps plus the router and the admin token details. */
+export interface AppCore extends ServerDeps {
+  router: EventRouter;
+  admin: AdminToken;
+}
+
+declare module 'fastify' {
+  /** OpenAPI annotations on route schemas (read by admin/openapi.ts). */
+  interface FastifySchema {
+    summary?: string;
+    description?: string;
+    tags?: string[];
+    /** Leave the route out of the OpenAPI document. */
+    hide?: boolean;
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * Background workers `optirelay serve` runs beside the HTTP server (deliverer, sync scheduler, retention purge, …).
+ * To add one, append a factory to WORKER_FACTORIES: one line. A factory may return undefined to opt out
+ * (e.g. nothing configured). Workers start after the server listens and stop, in reverse order, after it closed.
+ */
+import type { AppCore } from './types.js';
+
+export interface Worker {
+  /** For logs: `deliverer`, `sync-scheduler`, … */
+  readonly name: string;
+  start(): Promise<void>;
+  /** Finish or hand back in-flight work (release leases) and resolve when idle. */
+  stop(): Promise<void>;
+}
+
+export type WorkerFactory = (app: AppCore) => Worker | undefined;
+
+export const WORKER_FACTORIES: WorkerFactory[] = [
+  // (app) => new Deliverer({ store: app.store, config: app.config, logger: app.logger, clock: app.clock }),
+];
