@@ -152,7 +152,7 @@ export class OdpClient {
   private errorFor(response: HttpResponse, exchange: RecordedExchange, what: string): Error {
     const status = response.status;
     const reason = odpReason(response.body, response.text);
-    const details = { status, endpoint: `${this.baseUrl}${what.replace(/^\w+ /, '')}` };
+    const details = { statusCode: status, endpoint: `${this.baseUrl}${what.replace(/^\w+ /, '')}` };
     if (status === 403) return attach(new PermanentError(ODP_FORBIDDEN_MESSAGE, 'OR_ODP_FORBIDDEN', 403, details), exchange);
     if (status === 401) return attach(new PermanentError(ODP_UNAUTHORIZED_MESSAGE, 'OR_ODP_UNAUTHORIZED', 401, details), exchange);
     if (status === 429) {

@@ -1,14 +1,15 @@
 /**
- * The batch path shared by the ODP actions: build one ODP object per item, send them in ONE request, and map ODP's
+ * The batch path shared by the ODP actions: build one ODP object per item, send them in requests of at most 500
+ * objects (one request for a lane batch within ODP's limit), and map ODP's
  * per-index rejections back to items. Items whose payload cannot be built are dead (never sent); items ODP lists in
  * `detail.invalids` are dead with ODP's reason; every other item is delivered. A failure of the request as a whole
  * (403, 429, 5xx, transport) is thrown with its class and the redacted exchange attached, so the deliverer decides
  * the batch's fate (kit.ts).
  */
-import { PayloadValidationError } from '../../core/errors.js';
+import { PayloadValidationError, PermanentError, RateLimitedError, RetryableError } from '../../core/errors.js';
 import type { SegmentEvent } from '../../core/event.js';
 import { OdpClient, type OdpWriteResult } from '../../optimizely/odp-client.js';
-import type { BatchItem, BatchResult, DestinationContext, ItemOutcome } from '../kit.js';
+import type { BatchItem, BatchResult, DestinationContext, Exchange, ItemOutcome } from '../kit.js';
 import { resolveOdpBaseUrl } from './regions.js';
 
 export interface OdpSettings {
@@ -23,6 +24,9 @@ export function odpClientFor(ctx: DestinationContext<OdpSettings>): OdpClient {
   return new OdpClient({ baseUrl: resolveOdpBaseUrl(settings, ctx.endpoints), apiKey: String(ctx.settings.apiKey ?? ''), http: ctx.http });
 }
 
+/** ODP's documented cap on objects per request (reference §4.1); lane config may lower the batch, never raise this. */
+export const ODP_MAX_OBJECTS_PER_REQUEST = 500;
+
 export async function sendBatch<T>(
   ctx: DestinationContext<OdpSettings>,
   items: BatchItem<Payload>[],
@@ -30,30 +34,53 @@ export async function sendBatch<T>(
   send: (client: OdpClient, objects: T[]) => Promise<OdpWriteResult>,
 ): Promise<BatchResult> {
   const outcomes: ItemOutcome[] = new Array<ItemOutcome>(items.length);
-  const objects: T[] = [];
-  const owners: number[] = [];
+  const built: { object: T; item: number }[] = [];
   items.forEach((item, i) => {
     try {
-      objects.push(build(item.payload, item.event));
-      owners.push(i);
+      built.push({ object: build(item.payload, item.event), item: i });
     } catch (err) {
       if (!(err instanceof PayloadValidationError)) throw err;
       outcomes[i] = { status: 'dead', error: err.message, statusCode: err.statusCode };
     }
   });
-  if (objects.length === 0) return { outcomes, exchanges: [] };
+  const exchanges: Exchange[] = [];
+  if (built.length === 0) return { outcomes, exchanges };
 
-  const result = await send(odpClientFor(ctx), objects);
-  const rejected = new Map(result.failures.map((f) => [f.index, f.reason]));
-  owners.forEach((itemIndex, objectIndex) => {
-    const reason = rejected.get(objectIndex);
-    outcomes[itemIndex] =
-      reason === undefined ? { status: 'delivered' } : { status: 'dead', error: `ODP rejected this item (400): ${reason}`, statusCode: 400 };
-  });
-  if (rejected.size > 0) {
-    ctx.logger.warn({ destinationId: ctx.destinationId, rejected: rejected.size, sent: objects.length }, 'ODP rejected some items of a batch');
+  const client = odpClientFor(ctx);
+  for (let start = 0; start < built.length; start += ODP_MAX_OBJECTS_PER_REQUEST) {
+    const chunk = built.slice(start, start + ODP_MAX_OBJECTS_PER_REQUEST);
+    let result: OdpWriteResult;
+    try {
+      result = await send(client, chunk.map((b) => b.object));
+    } catch (err) {
+      // Nothing settled yet: the error's class decides the whole batch. Otherwise only the unsent rest fails.
+      if (start === 0 && built.length === items.length) throw err;
+      const exchange = (err as { exchange?: Exchange }).exchange;
+      if (exchange) exchanges.push(exchange);
+      const outcome = outcomeForError(err);
+      for (const b of built.slice(start)) outcomes[b.item] = outcome;
+      return { outcomes, exchanges };
+    }
+    exchanges.push(result.exchange);
+    const rejected = new Map(result.failures.map((f) => [f.index, f.reason]));
+    chunk.forEach((b, objectIndex) => {
+      const reason = rejected.get(objectIndex);
+      outcomes[b.item] =
+        reason === undefined ? { status: 'delivered' } : { status: 'dead', error: `ODP rejected this item (400): ${reason}`, statusCode: 400 };
+    });
+    if (rejected.size > 0) {
+      ctx.logger.warn({ destinationId: ctx.destinationId, rejected: rejected.size, sent: chunk.length }, 'ODP rejected some items of a batch');
+    }
   }
-  return { outcomes, exchanges: [result.exchange] };
+  return { outcomes, exchanges };
+}
+
+/** The per-item form of a whole-request failure (same fate the deliverer gives the thrown class). */
+export function outcomeForError(err: unknown): ItemOutcome {
+  if (err instanceof RateLimitedError) return { status: 'retry', error: err.message, statusCode: 429, retryAfterMs: err.retryAfterMs };
+  if (err instanceof RetryableError) return { status: 'retry', error: err.message, statusCode: err.statusCode };
+  if (err instanceof PermanentError) return { status: 'dead', error: err.message, statusCode: err.statusCode };
+  return { status: 'retry', error: err instanceof Error ? err.message : String(err) };
 }
 
 /** prepare(): build once to surface payload errors before the item is batched; the payload itself is unchanged. */
