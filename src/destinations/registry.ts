@@ -1,12 +1,14 @@
 /** Every destination type optirelay ships, by its config `type`. */
 import type { DestinationType } from './kit.js';
 import { optimizelyDataPlatform } from './optimizely-data-platform/index.js';
+import { optimizelyFeatureExperimentation } from './optimizely-feature-experimentation/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each type has its own settings/runtime generics; the registry erases them.
 type AnyDestinationType = DestinationType<any, any>;
 
 const types: AnyDestinationType[] = [
   optimizelyDataPlatform,
+  optimizelyFeatureExperimentation,
 ];
 
 export function getDestinationType(type: string): AnyDestinationType | undefined {
