@@ -15,6 +15,7 @@ export {
   matches,
   compileTrigger,
   generateFql,
+  explainMismatch,
   TriggerParseError,
   type TriggerAst,
   type FieldRef,

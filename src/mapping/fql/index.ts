@@ -2,4 +2,5 @@ export type { TriggerAst, FieldRef, Literal, CompareOp, RootField, NestedField }
 export { parseTrigger } from './parse.js';
 export { matches, compileTrigger, type Predicate } from './evaluate.js';
 export { generateFql } from './generate.js';
+export { explainMismatch } from './explain.js';
 export { TriggerParseError } from './errors.js';
