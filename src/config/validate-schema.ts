@@ -64,7 +64,7 @@ function oneIssue(e: ErrorObject): RawIssue | undefined {
       return {
         path: `${path}/${key}`,
         atKey: true,
-        message: `unknown key '${key}'${hint}${hint ? '' : allowed.length ? ` Allowed keys here: ${allowed.join(', ')}.` : ''}`,
+        message: `unknown key '${key}'${hint || `. Fix: remove it${allowed.length ? `; allowed keys here: ${allowed.join(', ')}` : ''}.`}`,
       };
     }
     case 'required': {
