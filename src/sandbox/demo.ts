@@ -11,6 +11,9 @@ export const DEMO = {
   datafileToken: 'demo-datafile-token',
   personalAccessToken: 'demo-personal-access-token',
   odpApiKey: 'demo-odp-api-key',
+  /** Region-bound ODP keys (valid only in their region), so region routing is testable. */
+  odpApiKeyEu: 'demo-odp-api-key-eu1',
+  odpApiKeyAu: 'demo-odp-api-key-au1',
   events: [
     { id: '30000000001', key: 'purchase' },
     { id: '30000000002', key: 'signup' },
@@ -21,5 +24,10 @@ export const DEMO = {
     { id: '20000000002', key: 'country' },
   ],
   experiment: { id: '40000000001', key: 'checkout_flow', layerId: '40000000010', status: 'Running' },
+  variations: [
+    { id: '41000000001', key: 'control' },
+    { id: '41000000002', key: 'treatment' },
+  ],
+  webProjectName: 'Demo Web project',
   port: 4010,
 } as const;
