@@ -22,6 +22,10 @@ const ifExists = (first: string, otherwise: unknown): unknown => ({
   '@if': { exists: { '@path': first }, then: { '@path': first }, else: otherwise },
 });
 
+/** properties.<key>, else context.traits.<key>, else traits.<key>. */
+const fromPropertiesOrTraits = (key: string): unknown =>
+  ifExists(`$.properties.${key}`, ifExists(`$.context.traits.${key}`, { '@path': `$.traits.${key}` }));
+
 export const user_identifiers: FieldDef = {
   label: 'User identifiers',
   description: 'User identifier details to send to Optimizely. At least one is required.',
@@ -31,25 +35,21 @@ export const user_identifiers: FieldDef = {
   default: {
     anonymousId: { '@path': '$.anonymousId' },
     userId: { '@path': '$.userId' },
-    email: ifExists('$.properties.email', { '@path': '$.traits.email' }),
-    optimizely_vuid: ifExists('$.properties.optimizely_vuid', { '@path': '$.traits.optimizely_vuid' }),
+    // Segment reads properties then traits; track calls carry traits in context.traits, so optirelay also looks there.
+    email: fromPropertiesOrTraits('email'),
+    optimizely_vuid: fromPropertiesOrTraits('optimizely_vuid'),
     fs_user_id: { '@path': '$.userId' },
     web_user_id: { '@path': '$.userId' },
   },
 };
 
-/** Email events need the email; track calls carry it in properties or context.traits (Segment's email spec). */
+/** Email events need the email (same defaults as user_identifiers; the nested email is required). */
 export const email_action_identifiers: FieldDef = {
   ...user_identifiers,
   description: 'User identifier details to send to Optimizely. Email is required.',
   properties: {
     ...identifierProperties,
     email: { label: 'Email', description: 'User Email address. This is a required field', type: 'string', required: true },
-  },
-  default: {
-    ...(user_identifiers.default as Record<string, unknown>),
-    email: ifExists('$.properties.email', ifExists('$.context.traits.email', { '@path': '$.traits.email' })),
-    optimizely_vuid: ifExists('$.properties.optimizely_vuid', { '@path': '$.context.traits.optimizely_vuid' }),
   },
 };
 
