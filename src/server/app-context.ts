@@ -10,6 +10,7 @@ import type { OptirelayConfig } from '../config/types.js';
 import type { Store } from '../store/types.js';
 import { openStore } from '../store/open.js';
 import { Ingest, type EventRouter } from '../pipeline/ingest.js';
+import { Router } from '../pipeline/router.js';
 import { createLogger, type Logger } from '../logger.js';
 import { buildServer, type BuildServerOptions } from './app.js';
 import { ensureAdminToken } from './admin/token.js';
@@ -29,8 +30,8 @@ export interface App extends AppCore {
 
 export interface CreateAppOptions {
   config: OptirelayConfig;
-  /** How events are routed to mappings; serve passes `new Router(config)` (src/pipeline/router.ts). */
-  router: EventRouter;
+  /** How events are routed to mappings; default `new Router(config)` (src/pipeline/router.ts). */
+  router?: EventRouter;
   logger?: Logger;
   clock?: Clock;
   /** An already-open store; otherwise `config.store` is opened (and migrated). */
@@ -41,7 +42,8 @@ export interface CreateAppOptions {
 }
 
 export async function createApp(opts: CreateAppOptions): Promise<App> {
-  const { config, router } = opts;
+  const { config } = opts;
+  const router = opts.router ?? new Router(config); // compiles every mapping; throws ConfigError on a bad one
   const logger = opts.logger ?? createLogger();
   const clock = opts.clock ?? systemClock;
   const admin = ensureAdminToken(config);

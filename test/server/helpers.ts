@@ -7,15 +7,10 @@ import { loadAndValidate } from '../../src/cli/load-config.js';
 import { createApp, startApp, stopApp, type App } from '../../src/server/app-context.js';
 import { createLogger } from '../../src/logger.js';
 import type { Clock } from '../../src/core/clock.js';
-import type { SegmentEvent } from '../../src/core/event.js';
-import type { NewDelivery } from '../../src/store/types.js';
 
 export const WEB_KEY = 'wk_web_test_123';
 export const SERVER_KEY = 'wk_server_test_456';
 export const ADMIN_TOKEN = 'admin-test-token-abc';
-
-/** Stand-in until src/pipeline/router.ts lands: no mappings, no deliveries. */
-export const noRoutes = { route: (_e: SegmentEvent): NewDelivery[] => [] };
 
 export function tempDir(prefix = 'optirelay-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -56,7 +51,7 @@ export async function startTestServer(opts: { dir?: string; adminToken?: string 
     },
   });
   const logger = createLogger({ level: 'debug', destination });
-  const app = await createApp({ config, router: noRoutes, logger, clock: opts.clock, workers: false });
+  const app = await createApp({ config, logger, clock: opts.clock, workers: false });
   const url = await startApp(app, { port: 0, host: '127.0.0.1' });
   let stopped = false;
   return {

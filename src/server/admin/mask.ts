@@ -4,7 +4,7 @@ import { MASK, redactValue } from '../../core/redact.js';
 /** Keys whose values are secrets wherever they appear. */
 const SECRET_KEY = /(writekey|token|secret|password|passwd|apikey|api_key|accesskey|privatekey|credential|auth)/i;
 
-function maskUrl(s: string): string {
+export function maskUrl(s: string): string {
   // user:password@ in connection strings (postgres://u:p@h/db)
   return s.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]+):[^@/\s]+@/i, `$1:${MASK}@`);
 }
