@@ -46,8 +46,23 @@ export function fieldOf(e: ErrorObject): string {
   return parts.join('.');
 }
 
+/** The title of the field at a dotted key path in a fields schema (through nested properties and items). */
+function labelAt(root: Record<string, unknown> | undefined, path: string): string | undefined {
+  let node: Record<string, unknown> | undefined = root;
+  for (const part of path.split('.')) {
+    if (!node) return undefined;
+    if (node.type === 'array' && node.items && /^\d+$/.test(part)) {
+      node = node.items as Record<string, unknown>;
+      continue;
+    }
+    const props = node.properties as Record<string, Record<string, unknown>> | undefined;
+    node = props && Object.prototype.hasOwnProperty.call(props, part) ? props[part] : undefined;
+  }
+  return node && typeof node.title === 'string' ? node.title : undefined;
+}
+
 /** Returns null for errors that only repeat another (Ajv's "must match then schema" next to the real one). */
-export function humanMessage(e: ErrorObject): string | null {
+export function humanMessage(e: ErrorObject, root?: Record<string, unknown>): string | null {
   const parent = e.parentSchema as Record<string, unknown> | undefined;
   const title = parent && typeof parent.title === 'string' ? parent.title : undefined;
   const preamble = title ?? (e.instancePath === '' ? 'the root value' : `the value at ${e.instancePath}`);
@@ -83,7 +98,8 @@ export function humanMessage(e: ErrorObject): string | null {
     case 'required': {
       const missing = params.missingProperty as string;
       const props = parent?.properties as Record<string, { title?: string }> | undefined;
-      const label = props && Object.prototype.hasOwnProperty.call(props, missing) ? props[missing]?.title : undefined;
+      // if/then clauses (conditional required) carry no titles: find the label in the root schema instead.
+      const label = (props && Object.prototype.hasOwnProperty.call(props, missing) ? props[missing]?.title : undefined) ?? labelAt(root, fieldOf(e));
       m = `${preamble} is missing the required field '${label ?? missing}'`;
       break;
     }

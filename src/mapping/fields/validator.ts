@@ -54,7 +54,7 @@ function build(fields: Record<string, FieldDef>): PayloadValidator {
       if (check(cleaned)) return { ok: true, payload: cleaned };
       const errors: FieldError[] = [];
       for (const e of check.errors ?? []) {
-        const message = humanMessage(e);
+        const message = humanMessage(e, schema);
         if (message !== null) errors.push({ field: fieldOf(e), message });
       }
       if (errors.length === 0) errors.push({ field: '', message: 'The payload does not match the action fields.' });
