@@ -198,6 +198,8 @@ export class DatafileManager {
     this.inFlight = this.fetchOnce().finally(() => {
       this.inFlight = undefined;
       this.schedule();
+      const config = this.config;
+      if (config) for (const w of this.readyWaiters.splice(0)) w.resolve(config);
     });
     return this.inFlight;
   }
@@ -208,13 +210,14 @@ export class DatafileManager {
   }
 
   private schedule(): void {
-    if (this.stopped || !this.autoRefresh) return;
+    if (this.stopped) return;
     let delay = this.refreshIntervalMs;
     if (this.consecutiveFailures > 0) {
       const exp = MIN_BACKOFF_MS * 2 ** Math.min(this.consecutiveFailures - 1, 30);
       delay = Math.min(exp, this.refreshIntervalMs) + Math.floor(Math.random() * BACKOFF_JITTER_MS);
     }
     this.nextDelayMs = delay;
+    if (!this.autoRefresh) return;
     this.timer = setTimeout(() => void this.refresh(), delay);
     this.timer.unref();
   }
@@ -254,7 +257,6 @@ export class DatafileManager {
         this.logger?.info({ url: this.displayUrl, from: previous.revision, to: config.revision }, 'datafile revision changed');
       }
       this.succeeded();
-      for (const w of this.readyWaiters.splice(0)) w.resolve(config);
     } catch (err) {
       this.consecutiveFailures++;
       this.lastError = redactString((err as Error).message);
