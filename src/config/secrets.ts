@@ -1,6 +1,6 @@
 /** Which config values are secrets: they are registered for redaction and never echoed in messages. */
 import { registerSecret } from '../core/redact.js';
-import { pointerSegments } from './locate.js';
+import { pointer, pointerSegments } from './locate.js';
 
 const SECRET_KEYS = new Set(['writeKey', 'token', 'accessToken', 'apiKey']);
 const SECRET_WORDS = /token|key|secret|password|passwd|credential/i;
@@ -19,7 +19,7 @@ export function isSecretPath(path: string): boolean {
 /** Register every secret in the config: secret-like fields, and passwords inside store / warehouse URLs. */
 export function registerConfigSecrets(data: unknown, path: string[] = []): void {
   if (typeof data === 'string') {
-    const p = '/' + path.join('/');
+    const p = pointer(path);
     if (isSecretPath(p)) registerSecret(data);
     if (/^postgres(ql)?:\/\//.test(data)) {
       try {
