@@ -1,4 +1,5 @@
 /** Shared test helpers for the sandbox: a manual clock and a small fetch wrapper. */
+import { request } from 'undici';
 import { DEMO } from '../../src/sandbox/demo.js';
 
 export class ManualClock {
@@ -26,15 +27,18 @@ export async function call(base: string, method: string, path: string, opts: { h
     body = JSON.stringify(opts.body);
     headers['content-type'] ??= 'application/json';
   }
-  const r = await fetch(`${base}${path}`, { method, headers, body });
-  const text = await r.text();
+  // undici.request (not fetch) so a test may set the Host header.
+  const r = await request(`${base}${path}`, { method: method as 'GET', headers, body });
+  const text = await r.body.text();
+  const h = new Headers();
+  for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
   let json: unknown;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {
     json = undefined;
   }
-  return { status: r.status, headers: r.headers, text, json };
+  return { status: r.statusCode, headers: h, text, json };
 }
 
 export const PAT = { authorization: `Bearer ${DEMO.personalAccessToken}` };
