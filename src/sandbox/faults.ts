@@ -77,8 +77,10 @@ export class FaultInjector {
     this.rng = mulberry32(spec.seed ?? 1);
   }
 
+  /** Drop every fault (ids restart at f1). */
   clear(): void {
     this.queue = [];
+    this.seq = 0;
     this.randomSpec = undefined;
   }
 
