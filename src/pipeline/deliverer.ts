@@ -130,7 +130,10 @@ export class Deliverer {
     this.scheduler.wake();
   }
 
-  /** For tests: resolve when nothing of ours is ready or in flight (with `settled`, also nothing waiting to retry). */
+  /**
+   * For tests: resolve when nothing of ours is ready or in flight (with `settled`, also nothing waiting to retry).
+   * A lane waiting for its rate limiter (paused by a 429) counts as quiet.
+   */
   async drain(opts: DrainOptions = {}): Promise<void> {
     const deadline = performance.now() + (opts.timeoutMs ?? 30_000);
     let quietRounds = 0;
@@ -138,9 +141,11 @@ export class Deliverer {
       if (performance.now() > deadline) throw new Error(`drain: deliveries still outstanding after ${opts.timeoutMs ?? 30_000}ms`);
       const now = this.clock.now();
       const ours = new Set(this.lanes.keys());
-      let outstanding = [...this.lanes.values()].some((l) => !l.idle);
+      const limited = new Set([...this.lanes.values()].filter((l) => l.limited).map((l) => l.key));
+      let outstanding = [...this.lanes.values()].some((l) => !l.quiet);
       if (!outstanding) {
-        const ready = (await this.opts.store.readyLanes(now)).filter((l) => ours.has(l));
+        // Work of a lane paused by its limiter is not "ready" for drain's purpose: it waits for time to pass.
+        const ready = (await this.opts.store.readyLanes(now)).filter((l) => ours.has(l) && !limited.has(l));
         outstanding = ready.length > 0;
         if (!outstanding) {
           const stats = (await this.opts.store.laneStats(now)).filter((s) => ours.has(s.lane));

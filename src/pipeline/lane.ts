@@ -62,6 +62,8 @@ export class Lane {
   private heartbeat: NodeJS.Timeout | undefined;
   /** True while the loop is doing something (not parked waiting for work). */
   busy = false;
+  /** True while the loop waits for the limiter (paused by a 429 or paced), holding nothing. */
+  limited = false;
   /** Batches completed (for tests and stats). */
   batches = 0;
   private readonly log: Logger;
@@ -80,6 +82,11 @@ export class Lane {
 
   get idle(): boolean {
     return !this.busy && this.held.size === 0;
+  }
+
+  /** Nothing held and nothing to do right now (idle, or waiting for the limiter). */
+  get quiet(): boolean {
+    return this.held.size === 0 && (!this.busy || this.limited);
   }
 
   start(): void {
@@ -119,7 +126,10 @@ export class Lane {
         // Pick work up only when a request could go out (rudder's lesson): a paused lane holds no claims.
         const wait = await this.deps.limiter.peek(this.key);
         if (wait > 0) {
-          await sleep(wait, this.deps.signal);
+          // A wake() (e.g. an operator's retry) re-checks early; the limiter decides again.
+          this.limited = true;
+          await this.waker.wait(wait, this.deps.signal);
+          this.limited = false;
           continue;
         }
         this.waker.clear();

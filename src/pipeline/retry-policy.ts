@@ -19,9 +19,8 @@
  * Both are also bounded by maxAgeMs.
  */
 import { PermanentError, RateLimitedError, RetryableError } from '../core/errors.js';
+import { parseRetryAfterMs, type HeaderBag } from '../optimizely/retry-after.js';
 
-/** The longest Retry-After we honour; a server asking for more gets retried after this (and may 429 again). */
-export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
 /** A 429 without Retry-After pauses the lane at least this long. */
 export const MIN_RATE_LIMIT_PAUSE_MS = 1000;
 
@@ -58,40 +57,14 @@ export function classifyStatus(status: number): 'ok' | 'retry' | 'rate_limited' 
   return 'dead';
 }
 
-type HeaderBag = Record<string, string | string[] | number | undefined | unknown>;
-
-function header(headers: HeaderBag, name: string): string | undefined {
-  for (const [k, v] of Object.entries(headers)) {
-    if (k.toLowerCase() !== name) continue;
-    const one = Array.isArray(v) ? v[0] : v;
-    if (one === undefined || one === null) return undefined;
-    return String(one).trim();
-  }
-  return undefined;
-}
-
 /**
  * The wait a response asks for, in ms from `now`: `Retry-After` (delta-seconds or an HTTP-date), else
- * `X-RateLimit-Reset` (epoch seconds; small values are read as delta-seconds, as some APIs send them).
- * Clamped to [0, MAX_RETRY_AFTER_MS]. Undefined when neither header is usable.
+ * `X-RateLimit-Reset` (epoch seconds, or delta-seconds when small). Clamped to [0, 1 h]. Undefined when neither
+ * header is usable. Destinations import it from src/optimizely/retry-after.ts (a layer below this one); it is
+ * re-exported here so the whole retry story reads in one place.
  */
 export function parseRetryAfter(headers: HeaderBag | undefined, now: number): number | undefined {
-  if (!headers) return undefined;
-  const clamp = (ms: number): number => Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.ceil(ms)));
-  const ra = header(headers, 'retry-after');
-  if (ra) {
-    if (/^\d+(\.\d+)?$/.test(ra)) return clamp(Number(ra) * 1000);
-    const date = Date.parse(ra);
-    if (!Number.isNaN(date)) return clamp(date - now);
-  }
-  const reset = header(headers, 'x-ratelimit-reset');
-  if (reset && /^\d+(\.\d+)?$/.test(reset)) {
-    const n = Number(reset);
-    // Epoch seconds are ~1.7e9; anything below a year's worth of seconds is a delta.
-    if (n < 365 * 24 * 3600) return clamp(n * 1000);
-    return clamp(n * 1000 - now);
-  }
-  return undefined;
+  return headers ? parseRetryAfterMs(headers, now) : undefined;
 }
 
 /** Full-jitter exponential backoff for the n-th failure (n ≥ 1). */
@@ -103,7 +76,8 @@ export function backoffDelay(failures: number, baseMs: number, capMs: number, ra
 /** Classify anything a destination threw. */
 export function classifyError(err: unknown): Failure {
   if (err instanceof RateLimitedError) {
-    return { kind: 'rate_limited', error: err.message, statusCode: 429, retryAfterMs: err.retryAfterMs };
+    // A 503 with Retry-After may arrive as a RateLimitedError too: keep its real status.
+    return { kind: 'rate_limited', error: err.message, statusCode: statusOf(err) ?? 429, retryAfterMs: err.retryAfterMs > 0 ? err.retryAfterMs : undefined };
   }
   if (err instanceof RetryableError) {
     const ra = (err.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
@@ -116,8 +90,9 @@ export function classifyError(err: unknown): Failure {
 
 /** Only real HTTP statuses are recorded as the delivery's lastStatusCode; the error classes' defaults are not. */
 function statusOf(err: RetryableError | PermanentError): number | undefined {
-  const d = err.details as { statusCode?: unknown } | undefined;
+  const d = err.details as { statusCode?: unknown; status?: unknown } | undefined;
   if (typeof d?.statusCode === 'number') return d.statusCode;
+  if (typeof d?.status === 'number') return d.status;
   return err.code === 'OR_HTTP_TRANSPORT' || err.code === 'OR_PAYLOAD_INVALID' ? undefined : err.statusCode;
 }
 

@@ -8,6 +8,7 @@ import type { Store } from '../store/types.js';
 import type { EventRouter, Ingest } from '../pipeline/ingest.js';
 import type { AdminToken } from './admin/token.js';
 import type { Logger } from '../logger.js';
+import type { DeliveryService } from '../pipeline/delivery-service.js';
 
 export interface ServerDeps {
   config: OptirelayConfig;
@@ -17,6 +18,8 @@ export interface ServerDeps {
   clock: Clock;
   /** The admin API bearer token (from config, or generated into `<dataDir>/admin-token`). */
   adminToken: string;
+  /** The running delivery service (destination runtimes + deliverer), when the deliverer worker runs. */
+  delivery?: DeliveryService;
 }
 
 /** What background workers are built from (workers.ts): the deps plus the router and the admin token details. */

@@ -4,6 +4,7 @@
  * (e.g. nothing configured). Workers start after the server listens and stop, in reverse order, after it closed.
  */
 import type { AppCore } from './types.js';
+import { attachDeliveryService } from '../pipeline/delivery-service.js';
 
 export interface Worker {
   /** For logs: `deliverer`, `sync-scheduler`, … */
@@ -16,5 +17,5 @@ export interface Worker {
 export type WorkerFactory = (app: AppCore) => Worker | undefined;
 
 export const WORKER_FACTORIES: WorkerFactory[] = [
-  // (app) => new Deliverer({ store: app.store, config: app.config, logger: app.logger, clock: app.clock }),
+  (app) => attachDeliveryService(app),
 ];

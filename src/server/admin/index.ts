@@ -12,6 +12,7 @@ import { eventsRoutes } from './events.js';
 import { rejectedRoutes } from './rejected.js';
 import { statsRoutes } from './stats.js';
 import { configRoutes } from './config.js';
+import { deliveriesRoutes } from './deliveries-routes.js';
 
 export type AdminRouteModule = FastifyPluginAsync<ServerDeps>;
 
@@ -20,6 +21,7 @@ export const ADMIN_ROUTE_MODULES: AdminRouteModule[] = [
   rejectedRoutes,
   statsRoutes,
   configRoutes,
+  deliveriesRoutes,
 ];
 
 export const ADMIN_PREFIX = '/admin/v1';
