@@ -14,7 +14,7 @@ describe('sandbox ODP v3', () => {
   afterAll(() => sb.close());
 
   it('403 {"message":"Forbidden"} without a valid x-api-key', async () => {
-    for (const headers of [{}, { 'x-api-key': 'wrong' }]) {
+    for (const headers of [{}, { 'x-api-key': 'wrong' }] as Record<string, string>[]) {
       const r = await call(sb.url, 'POST', '/v3/events', { headers, body: event(1) });
       expect(r.status).toBe(403);
       expect(r.json).toEqual({ message: 'Forbidden' });

@@ -18,7 +18,7 @@ describe('sandbox REST API v2', () => {
 
   describe('auth', () => {
     it('401 without or with an unknown token, in the Error envelope', async () => {
-      for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic abc' }]) {
+      for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic abc' }] as Record<string, string>[]) {
         const r = await rest('GET', '/projects', undefined, headers);
         expect(r.status).toBe(401);
         expect(r.json).toMatchObject({ code: 'unauthorized', message: expect.any(String), uuid: expect.stringMatching(/^[0-9a-f-]{36}$/) });
