@@ -3,10 +3,9 @@ import { PayloadValidationError, PermanentError, RateLimitedError, RetryableErro
 import type { SegmentEvent } from '../../src/core/event.js';
 import type { BatchItem } from '../../src/destinations/kit.js';
 import { ODP_FORBIDDEN_MESSAGE } from '../../src/optimizely/odp-client.js';
-import { API_KEY, EVENTS, action, odpContext, resolveItem } from './helpers.js';
-import { startOdpStandin, type OdpStandin } from './odp-standin.js';
+import { EVENTS, action, odpContext, resolveItem, startOdpSandbox, type OdpSandbox } from './helpers.js';
 
-let odp: OdpStandin;
+let odp: OdpSandbox;
 const ctx = () => odpContext({ region: 'US' }, { odpApi: odp.base() });
 const meta = (messageId: string, iso: string) => ({
   ts: Math.floor(Date.parse(iso) / 1000),
@@ -17,13 +16,12 @@ const meta = (messageId: string, iso: string) => ({
 });
 
 beforeAll(async () => {
-  odp = await startOdpStandin(API_KEY);
+  odp = await startOdpSandbox();
 });
 afterAll(() => odp.close());
-beforeEach(() => {
-  odp.requests.length = 0;
-  odp.faults.length = 0;
-});
+beforeEach(() => odp.reset());
+const events = () => odp.posted('/events');
+const profiles = () => odp.posted('/profiles');
 
 describe('upsertContact', () => {
   it('defaults: identify traits → POST /v3/profiles attributes', async () => {
@@ -33,9 +31,7 @@ describe('upsertContact', () => {
     const res = await a.performBatch(ctx(), [item], undefined);
     expect(res.outcomes).toEqual([{ status: 'delivered' }]);
     expect(res.exchanges).toHaveLength(1);
-    const req = odp.requests[0]!;
-    expect(req.path).toBe('/profiles');
-    expect(req.body).toEqual([
+    expect(profiles()[0]).toEqual([
       {
         attributes: {
           email: 'jane.doe@example.com',
@@ -62,7 +58,7 @@ describe('upsertContact', () => {
         },
       },
     ]);
-    expect(odp.profiles.get('email:jane.doe@example.com')).toMatchObject({ first_name: 'Jane' });
+    expect(odp.sandbox.profiles('US').find((p) => p.attributes.email === 'jane.doe@example.com')?.attributes).toMatchObject({ first_name: 'Jane', dob_year: 1990 });
   });
 
   it('overrides: additional traits, a removed default, a custom path; nulls dropped', async () => {
@@ -75,7 +71,7 @@ describe('upsertContact', () => {
       company: { '@path': '$.traits.missing' },
     });
     await a.performBatch(ctx(), [item], undefined);
-    const attrs = (odp.requests[0]!.body as { attributes: Record<string, unknown> }[])[0]!.attributes;
+    const attrs = (profiles()[0]![0] as { attributes: Record<string, unknown> }).attributes;
     expect(attrs).toMatchObject({ plan: 'enterprise', email: 'jane.doe@example.com', fs_user_id: 'fx-user1234', first_name: 'Jane' });
     expect(attrs).not.toHaveProperty('title');
     expect(attrs).not.toHaveProperty('company');
@@ -88,7 +84,7 @@ describe('upsertContact', () => {
     const a = action('upsertContact');
     const item = await resolveItem(a, EVENTS.identify_anonymous!);
     await a.performBatch(ctx(), [item], undefined);
-    expect(odp.requests[0]!.body).toEqual([{ attributes: { fs_user_id: 'anon-only-77' } }]);
+    expect(profiles()[0]).toEqual([{ attributes: { fs_user_id: 'anon-only-77' } }]);
   });
 
   it('no identifier at all is a payload error naming user_identifiers', async () => {
@@ -96,7 +92,7 @@ describe('upsertContact', () => {
     const err = await resolveItem(a, EVENTS.no_identifiers!).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PayloadValidationError);
     expect((err as PayloadValidationError).field).toBe('user_identifiers');
-    expect(odp.requests).toHaveLength(0);
+    expect(odp.sandbox.received('odp')).toHaveLength(0);
   });
 
   it('a bad birthday is a payload error naming DOB', () => {
@@ -113,8 +109,7 @@ describe('emailEvent', () => {
     const item = await resolveItem(a, EVENTS.email_link_clicked!, { event_action: 'click' });
     const res = await a.performBatch(ctx(), [item], undefined);
     expect(res.outcomes).toEqual([{ status: 'delivered' }]);
-    expect(odp.requests[0]!.path).toBe('/events');
-    expect(odp.requests[0]!.body).toEqual([
+    expect(events()[0]).toEqual([
       {
         type: 'email',
         action: 'click',
@@ -133,7 +128,7 @@ describe('emailEvent', () => {
     const a = action('emailEvent');
     const item = await resolveItem(a, EVENTS.email_opened!, { event_action: 'open', campaign: { '@template': '{{properties.email_subject}}' }, link_url: null });
     await a.performBatch(ctx(), [item], undefined);
-    const sent = (odp.requests[0]!.body as { data: Record<string, unknown> }[])[0]!;
+    const sent = events()[0]![0] as { data: Record<string, unknown> };
     expect(sent.data.campaign).toBe('Spring sale');
     expect(sent.data).not.toHaveProperty('campaign_event_value');
   });
@@ -152,33 +147,29 @@ describe('emailEvent', () => {
 });
 
 describe('ecommerceEvent', () => {
-  it('defaults (type custom) + action → products, order id, numeric total', async () => {
+  it('defaults (type custom) + action: one ODP event per product, order id, numeric total', async () => {
     const a = action('ecommerceEvent');
     const item = await resolveItem(a, EVENTS.order_completed!, { event_action: 'purchase' });
-    await a.performBatch(ctx(), [item], undefined);
-    expect(odp.requests[0]!.body).toEqual([
-      {
-        type: 'custom',
-        action: 'purchase',
-        identifiers: { email: 'jane.doe@example.com', fs_user_id: 'user1234', web_user_id: 'user1234' },
-        data: {
-          order_id: '50314b8e9bcf000000000000',
-          total: 27.5,
-          products: [
-            { product_id: '507f1f77bcf86cd799439011', qty: 1 },
-            { product_id: '505bd76785ebb509fc183733', qty: 2 },
-          ],
-          ...meta('msg-order-1', '2024-03-01T18:11:27.649Z'),
-        },
-      },
+    const res = await a.performBatch(ctx(), [item], undefined);
+    expect(res.outcomes).toEqual([{ status: 'delivered' }]);
+    const common = {
+      type: 'custom',
+      action: 'purchase',
+      identifiers: { email: 'jane.doe@example.com', fs_user_id: 'user1234', web_user_id: 'user1234' },
+    };
+    const data = { order_id: '50314b8e9bcf000000000000', total: 27.5, ...meta('msg-order-1', '2024-03-01T18:11:27.649Z') };
+    expect(events()[0]).toEqual([
+      { ...common, data: { product_id: '507f1f77bcf86cd799439011', qty: 1, ...data, idempotence_id: 'msg-order-1:0' } },
+      { ...common, data: { product_id: '505bd76785ebb509fc183733', qty: 2, ...data, idempotence_id: 'msg-order-1:1' } },
     ]);
+    expect(odp.sandbox.odpEvents('US')).toHaveLength(2);
   });
 
   it('overrides: event type and a timestamp from properties', async () => {
     const a = action('ecommerceEvent');
     const item = await resolveItem(a, EVENTS.order_completed!, { event_type: 'order', event_action: 'refund', timestamp: '2024-04-01T00:00:00Z', total: null });
     await a.performBatch(ctx(), [item], undefined);
-    const sent = (odp.requests[0]!.body as { type: string; action: string; data: Record<string, unknown> }[])[0]!;
+    const sent = events()[0]![0] as { type: string; action: string; data: Record<string, unknown> };
     expect(sent).toMatchObject({ type: 'order', action: 'refund' });
     expect(sent.data.ts).toBe(Date.parse('2024-04-01T00:00:00Z') / 1000);
     expect(sent.data).not.toHaveProperty('total');
@@ -198,7 +189,7 @@ describe('customEvent', () => {
     const a = action('customEvent');
     const item = await resolveItem(a, EVENTS.button_clicked!);
     await a.performBatch(ctx(), [item], undefined);
-    expect(odp.requests[0]!.body).toEqual([
+    expect(events()[0]).toEqual([
       {
         type: 'custom',
         action: 'Button Clicked',
@@ -222,7 +213,7 @@ describe('customEvent', () => {
       data: { button: { '@path': '$.properties.button_id' } },
     });
     await a.performBatch(ctx(), [item], undefined);
-    const sent = (odp.requests[0]!.body as Record<string, unknown>[])[0]!;
+    const sent = events()[0]![0] as Record<string, unknown>;
     expect(sent).toMatchObject({ type: 'button', action: 'click', data: { button: 'cta-hero' } });
     expect(sent.data).not.toHaveProperty('custom_field');
   });
@@ -255,20 +246,23 @@ describe('batching and failures', () => {
 
   it('600 items → 2 requests (500 + 100), all delivered', async () => {
     const res = await action('customEvent').performBatch(ctx(), items(600), undefined);
-    expect(odp.requests.map((r) => (r.body as unknown[]).length)).toEqual([500, 100]);
+    expect(events().map((b) => b.length)).toEqual([500, 100]);
     expect(res.outcomes.every((o) => o.status === 'delivered')).toBe(true);
     expect(res.exchanges).toHaveLength(2);
+    expect(odp.sandbox.odpEvents('US')).toHaveLength(600);
   });
 
-  it('a batch with invalid items: only those die with ODP reason, the rest are delivered', async () => {
-    const bad = new Set([1, 3]);
-    const res = await action('customEvent').performBatch(
-      ctx(),
-      items(5, (i) => (bad.has(i) ? `user${i}@invalid.test` : `user${i}@example.com`)),
-      undefined,
-    );
+  it('a batch with invalid items: only those die with ODP reason, the rest are resent and delivered', async () => {
+    odp.fault({
+      status: 400,
+      body: { title: 'Bad Request', status: 400, detail: { invalids: [{ event: 1, message: 'identifiers.email is not valid' }, { event: 3, message: 'data.i is not valid' }] } },
+    });
+    const res = await action('customEvent').performBatch(ctx(), items(5), undefined);
     expect(res.outcomes.map((o) => o.status)).toEqual(['delivered', 'dead', 'delivered', 'dead', 'delivered']);
-    expect(res.outcomes[1]).toEqual({ status: 'dead', error: 'ODP rejected this item (400): user1@invalid.test is not a valid email', statusCode: 400 });
+    expect(res.outcomes[1]).toEqual({ status: 'dead', error: 'ODP rejected this item (400): identifiers.email is not valid', statusCode: 400 });
+    expect(events().map((b) => b.length)).toEqual([5, 3]);
+    expect(odp.sandbox.odpEvents('US').map((e) => e.data.i)).toEqual([0, 2, 4]);
+    expect(res.exchanges).toHaveLength(2);
   });
 
   it('an item whose payload cannot be built dies without being sent; the rest go', async () => {
@@ -276,11 +270,12 @@ describe('batching and failures', () => {
     list[1]!.payload = { ...list[1]!.payload, user_identifiers: {} };
     const res = await action('customEvent').performBatch(ctx(), list, undefined);
     expect(res.outcomes.map((o) => o.status)).toEqual(['delivered', 'dead', 'delivered']);
-    expect((odp.requests[0]!.body as unknown[]).length).toBe(2);
+    expect(res.outcomes[1]).toMatchObject({ error: expect.stringContaining('user_identifiers') });
+    expect(events()[0]).toHaveLength(2);
   });
 
   it('403 fails the batch as permanent with the key/region hint', async () => {
-    const wrong = odpContext({ apiKey: 'not-the-key-987', region: 'EU' }, { odpApi: odp.base('eu1') });
+    const wrong = odpContext({ apiKey: 'not-the-key-987', region: 'EU' }, { odpApi: odp.base('EU') });
     const err = await action('upsertContact').performBatch(wrong, [await resolveItem(action('upsertContact'), EVENTS.identify!)], undefined).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PermanentError);
     expect((err as Error).message).toBe(ODP_FORBIDDEN_MESSAGE);
@@ -288,21 +283,28 @@ describe('batching and failures', () => {
     expect(JSON.stringify((err as { exchange?: unknown }).exchange)).not.toContain('not-the-key-987');
   });
 
-  it('5xx throws RetryableError and 429 RateLimitedError for the whole batch', async () => {
-    odp.faults.push({ status: 503 });
+  it('5xx throws RetryableError and 429 RateLimitedError for the whole batch; nothing stored', async () => {
+    odp.fault({ status: 503 });
     await expect(action('customEvent').performBatch(ctx(), items(2), undefined)).rejects.toBeInstanceOf(RetryableError);
-    odp.faults.push({ status: 429, headers: { 'retry-after': '3' } });
-    const err = await action('emailEvent').performBatch(ctx(), [await resolveItem(action('emailEvent'), EVENTS.email_opened!, { event_action: 'open' })], undefined).catch((e: unknown) => e);
+    odp.fault({ status: 429, retryAfter: 3 });
+    const err = await action('emailEvent')
+      .performBatch(ctx(), [await resolveItem(action('emailEvent'), EVENTS.email_opened!, { event_action: 'open' })], undefined)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateLimitedError);
     expect((err as RateLimitedError).retryAfterMs).toBe(3000);
+    expect(odp.sandbox.odpEvents()).toHaveLength(0);
+    // The retry (the deliverer's next attempt) goes through.
+    const again = await action('customEvent').performBatch(ctx(), items(2), undefined);
+    expect(again.outcomes.every((o) => o.status === 'delivered')).toBe(true);
   });
 
-  it('a failure after an earlier request was accepted fails only the unsent rest, per item', async () => {
-    odp.faults.push({ status: 202, body: { title: 'Accepted', status: 202 } }, { status: 429, headers: { 'retry-after': '2' } });
-    const res = await action('customEvent').performBatch(ctx(), items(600), undefined);
-    expect(res.outcomes.slice(0, 500).every((o) => o.status === 'delivered')).toBe(true);
-    expect(res.outcomes[500]).toMatchObject({ status: 'retry', statusCode: 429, retryAfterMs: 2000 });
-    expect(res.outcomes.slice(500).every((o) => o.status === 'retry')).toBe(true);
+  it('a failure after part of the batch settled fails only the unsettled items, per item', async () => {
+    odp.fault({ status: 400, body: { title: 'Bad Request', status: 400, detail: { invalids: [{ event: 0, message: 'bad' }] } } });
+    odp.fault({ status: 429, retryAfter: 2 });
+    const res = await action('customEvent').performBatch(ctx(), items(3), undefined);
+    expect(res.outcomes[0]).toMatchObject({ status: 'dead' });
+    expect(res.outcomes[1]).toMatchObject({ status: 'retry', statusCode: 429, retryAfterMs: 2000 });
+    expect(res.outcomes[2]).toMatchObject({ status: 'retry', statusCode: 429, retryAfterMs: 2000 });
     expect(res.exchanges).toHaveLength(2);
   });
 });

@@ -7,8 +7,10 @@ import type { ActionDefinition, BatchItem, DestinationContext, Preset } from '..
 import { optimizelyDataPlatform, type OdpSettings } from '../../src/destinations/optimizely-data-platform/index.js';
 import { compileFields, transform } from '../../src/mapping/index.js';
 import { createHttpClient } from '../../src/optimizely/http.js';
+import { DEMO, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 
-export const API_KEY = 'test-odp-private-key-5f3a9c';
+/** The sandbox's demo ODP key (valid in US, EU and AU). */
+export const API_KEY = DEMO.odpApiKey;
 
 export const EVENTS = JSON.parse(readFileSync(new URL('../fixtures/odp/segment-events.json', import.meta.url), 'utf8')) as Record<string, SegmentEvent>;
 
@@ -58,4 +60,34 @@ export function preset(name: string): Preset {
   const p = optimizelyDataPlatform.presets?.find((x) => x.name === name);
   if (!p) throw new Error(`no preset ${name}`);
   return p;
+}
+
+export type Region = 'US' | 'EU' | 'AU';
+
+/** The sandbox as ODP, with shortcuts for what these tests look at. */
+export interface OdpSandbox {
+  sandbox: Sandbox;
+  base(region?: Region): string;
+  /** Bodies of the POST requests ODP received on a path (`/v3/events`, `/v3/profiles`), in order. */
+  posted(path: '/events' | '/profiles'): unknown[][];
+  /** Inject a fault for the next `count` ODP requests. */
+  fault(spec: { status: number; retryAfter?: number; body?: unknown; count?: number }): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startOdpSandbox(): Promise<OdpSandbox> {
+  const sandbox = await startSandbox();
+  return {
+    sandbox,
+    base: (region = 'US') => sandbox.endpoints.odpApi(region),
+    posted: (path) =>
+      sandbox
+        .received('odp')
+        .filter((r) => r.method === 'POST' && r.path.endsWith(`/v3${path}`))
+        .map((r) => (Array.isArray(r.body) ? r.body : [r.body])),
+    fault: (spec) => void sandbox.faults.add({ api: 'odp', ...spec }),
+    reset: () => sandbox.reset(),
+    close: () => sandbox.close(),
+  };
 }

@@ -6,7 +6,7 @@ import { eventMeta, eventType, requiredAction } from './event-data.js';
 import { event_type, timestamp, user_identifiers } from './fields.js';
 import { odpIdentifiers } from './identifiers.js';
 import { sendBatch, validateWith, type OdpSettings, type Payload } from './perform.js';
-import { compact, isPlainObject } from './values.js';
+import { flattenScalars } from './values.js';
 
 export const customEventFields: Record<string, FieldDef> = {
   user_identifiers,
@@ -31,7 +31,7 @@ export const customEventFields: Record<string, FieldDef> = {
 export function buildCustomEvent(payload: Payload, event?: SegmentEvent): OdpEvent {
   const identifiers = odpIdentifiers(payload.user_identifiers);
   const action = requiredAction(payload.event_action, 'map it (default $.event) or set a constant such as "click"');
-  const properties = compact(isPlainObject(payload.data) ? payload.data : {}) as JsonObject;
+  const properties = flattenScalars(payload.data);
   // optirelay's own keys (ts, idempotence_id, data_source*) win over same-named properties.
   const data: JsonObject = { ...properties, ...eventMeta(payload.timestamp, event) };
   return { type: eventType(payload.event_type), action, identifiers, data };

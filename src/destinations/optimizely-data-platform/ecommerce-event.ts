@@ -26,28 +26,36 @@ function productList(v: unknown): JsonObject[] {
     const product = isPlainObject(p) ? p : {};
     const productId = str(product.product_id);
     if (!productId) {
-      throw new PayloadValidationError(`products[${i}].product_id is required: map each product's id (default $.properties.products[].product_id)`, `products[${i}].product_id`);
+      throw new PayloadValidationError(
+        `products[${i}].product_id is required: map each product's id (default $.properties.products[].product_id)`,
+        `products[${i}].product_id`,
+      );
     }
     return compact({ product_id: productId, qty: num(product.qty) }) as JsonObject;
   });
 }
 
-export function buildEcommerceEvent(payload: Payload, event?: SegmentEvent): OdpEvent {
+/**
+ * ODP event data holds scalars only, so products cannot travel as an array: an event with one product carries
+ * `product_id` and `qty`; an event with several becomes one ODP event per product (same type, action, identifiers,
+ * order_id and total; idempotence_id `<messageId>:<n>`). No products: one event with the order fields.
+ */
+export function buildEcommerceEvent(payload: Payload, event?: SegmentEvent): OdpEvent[] {
   const identifiers = odpIdentifiers(payload.user_identifiers);
   const action = requiredAction(payload.event_action, 'set it in the mapping (e.g. purchase, detail, add_to_cart)');
+  const type = eventType(payload.event_type);
   const list = productList(payload.products);
   const totalText = str(payload.total);
   // Segment types total as a string ("20"); ODP reports on a number, so numeric text is sent as a number.
   const totalValue: JsonValue | undefined = totalText === undefined ? undefined : (num(totalText) ?? totalText);
-  const data = compact({
-    order_id: str(payload.order_id),
-    total: totalValue,
-    // One product: ODP's product events key on data.product_id (reference §4.2 example).
-    product_id: list.length === 1 ? list[0]!.product_id : undefined,
-    products: list.length > 0 ? list : undefined,
-    ...eventMeta(payload.timestamp, event),
-  }) as JsonObject;
-  return { type: eventType(payload.event_type), action, identifiers, data };
+  const base = compact({ order_id: str(payload.order_id), total: totalValue, ...eventMeta(payload.timestamp, event) }) as JsonObject;
+  if (list.length <= 1) return [{ type, action, identifiers, data: { ...(list[0] ?? {}), ...base } }];
+  return list.map((product, n) => ({
+    type,
+    action,
+    identifiers,
+    data: { ...product, ...base, ...(event?.messageId ? { idempotence_id: `${event.messageId}:${n}` } : {}) },
+  }));
 }
 
 export const ecommerceEvent: ActionDefinition<Payload, OdpSettings> = {

@@ -9,7 +9,7 @@ import type { ActionDefinition, FieldDef } from '../kit.js';
 import { user_identifiers } from './fields.js';
 import { odpIdentifiers } from './identifiers.js';
 import { sendBatch, validateWith, type OdpSettings, type Payload } from './perform.js';
-import { compact, isPlainObject, num, str } from './values.js';
+import { compact, flattenScalars, isPlainObject, num, str } from './values.js';
 
 const traitString = (label: string, description: string, path: string): FieldDef => ({
   label,
@@ -69,7 +69,7 @@ export function dobParts(v: unknown): JsonObject {
 export function buildProfile(payload: Payload): OdpProfile {
   const identifiers = odpIdentifiers(payload.user_identifiers);
   const address = isPlainObject(payload.address) ? payload.address : {};
-  const extra = compact(isPlainObject(payload.additional_traits) ? payload.additional_traits : {}) as JsonObject;
+  const extra = flattenScalars(payload.additional_traits);
   // Additional traits first so the named fields (and identifiers) win, as in Segment's implementation.
   const attributes = compact({
     ...extra,

@@ -65,3 +65,24 @@ export function epochSeconds(v: unknown, field: string): number {
   }
   return Math.floor(ms / 1000);
 }
+
+/**
+ * ODP field values are scalars (string, number, boolean; reference §4.5, and the sandbox enforces it). Nested
+ * objects are flattened with `_` (`address: {city}` → `address_city`), arrays are sent as JSON text, and
+ * undefined / null / empty strings are dropped.
+ */
+export function flattenScalars(v: unknown, prefix = '', out: JsonObject = {}): JsonObject {
+  if (!isPlainObject(v)) return out;
+  for (const [k, val] of Object.entries(v)) {
+    const key = `${prefix}${k}`;
+    if (isPlainObject(val)) flattenScalars(val, `${key}_`, out);
+    else if (Array.isArray(val)) {
+      const list = compact(val) as JsonValue[];
+      if (list.length > 0) out[key] = JSON.stringify(list);
+    } else {
+      const c = compact(val);
+      if (c !== undefined) out[key] = c;
+    }
+  }
+  return out;
+}
