@@ -80,10 +80,15 @@ export async function startApp(app: App, listen: { port: number; host: string })
 /** Graceful stop: stop accepting and finish in-flight requests, stop workers (reverse order), close the store. */
 export async function stopApp(app: App): Promise<void> {
   let firstError: unknown;
+  // Keep-alive connections that finish their in-flight request after close() began become idle but stay open;
+  // closing idle ones periodically lets close() resolve as soon as the last in-flight request is answered.
+  const sweeper = setInterval(() => app.server.server.closeIdleConnections(), 25);
   try {
     await app.server.close();
   } catch (err) {
     firstError ??= err;
+  } finally {
+    clearInterval(sweeper);
   }
   for (const w of [...app.workers].reverse()) {
     try {
