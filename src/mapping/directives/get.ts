@@ -35,16 +35,45 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return realTypeOf(v) === 'object';
 }
 
-/** Removes undefined object values recursively (arrays keep their length), copying objects as Segment does. */
-export function removeUndefined(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(removeUndefined);
-  if (value !== null && typeof value === 'object' && isPlainObject(value)) {
+function isPlainFast(v: object): v is Record<string, unknown> {
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null || isPlainObject(v);
+}
+
+/** True when a plain object/array holds an undefined value somewhere (what removeUndefined would change). */
+function hasUndefined(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (hasUndefined(item)) return true;
+    return false;
+  }
+  if (!isPlainFast(value)) return false;
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    const v = value[key];
+    if (v === undefined || hasUndefined(v)) return true;
+  }
+  return false;
+}
+
+function copyWithoutUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyWithoutUndefined);
+  if (value !== null && typeof value === 'object' && isPlainFast(value)) {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
       const v = value[key];
-      if (v !== undefined) out[key] = removeUndefined(v);
+      if (v !== undefined) out[key] = copyWithoutUndefined(v);
     }
     return out;
   }
   return value;
+}
+
+/**
+ * Segment's removeUndefined: undefined object values removed recursively (arrays keep their length).
+ * Unlike Segment it copies only when something is removed: parts of the result may be the input's own objects
+ * (JSON events hold no undefined), which optirelay never modifies (payload validation copies first).
+ */
+export function removeUndefined(value: unknown): unknown {
+  return hasUndefined(value) ? copyWithoutUndefined(value) : value;
 }

@@ -170,3 +170,60 @@ export function arrifyFields(obj: Record<string, unknown>, schema: JsonSchema): 
     }
   }
 }
+
+type Cleaner = (v: unknown) => unknown;
+const identity: Cleaner = (v) => v;
+
+function isPlain(v: object): boolean {
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null || Object.prototype.toString.call(v) === '[object Object]';
+}
+
+/** A copy of plain objects and arrays (so Ajv's in-place coercion and removal never touch the caller's data). */
+function copyJson(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(copyJson);
+  if (!isPlain(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = copyJson((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+/**
+ * removeEmptyValues compiled for one schema (same result, no per-value schema inspection): the hot path runs
+ * it for every payload. Every object that has declared `properties` comes out as a fresh copy, and so do the
+ * items of arrays of such objects: those are the only places Ajv modifies (removeAdditional, coercion), so the
+ * payload Ajv sees never shares a mutable part with the event it was mapped from.
+ */
+export function compileRemoveEmptyValues(schema: JsonSchema | undefined, isRoot = false): Cleaner {
+  if (!schema || (!schema.type && !schema.enum)) return identity;
+  const types = ([] as unknown[]).concat(schema.type ?? []);
+  const dropNull = !types.includes('null');
+  const dropEmpty = !types.includes('string');
+  const itemSchema = schema.items as JsonSchema | undefined;
+  const items = itemSchema ? compileRemoveEmptyValues(itemSchema) : undefined;
+  const copyItems = Boolean(itemSchema && (itemSchema.properties || itemSchema.items));
+  const propSchemas = schema.properties as Record<string, JsonSchema> | undefined;
+  const props: Record<string, Cleaner> = Object.create(null) as Record<string, Cleaner>;
+  if (propSchemas) for (const [k, s] of Object.entries(propSchemas)) props[k] = compileRemoveEmptyValues(s);
+  return (obj) => {
+    if (obj === null) return dropNull ? undefined : obj;
+    if (obj === '') return dropEmpty ? undefined : obj;
+    if (typeof obj !== 'object') return obj;
+    if (Array.isArray(obj)) {
+      if (!items) return obj;
+      // Segment keeps the original (uncleaned) items of the array.
+      const kept = obj.filter((item) => items(item) !== undefined);
+      return copyItems ? kept.map(copyJson) : kept;
+    }
+    if (!propSchemas || !isPlain(obj)) return obj;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(obj)) {
+      const clean = props[key];
+      const v = clean ? clean((obj as Record<string, unknown>)[key]) : (obj as Record<string, unknown>)[key];
+      if (v === undefined || (v === '' && isRoot)) continue;
+      out[key] = v;
+    }
+    return out;
+  };
+}
