@@ -114,7 +114,7 @@ describe('validateDestinations', () => {
     expect(byPath['/destinations/0/settings/region']!.message).toBe('setting "region" (Region) must be one of: US, EU but it is 5.');
     expect(byPath['/destinations/0/mappings/0/action']!.message).toBe('unknown action "trak" for test-mapping-dest. Fix: use one of: track.');
     expect(byPath['/destinations/0/mappings/1/trigger']!.message).toMatch(/at position 28: expected a value/);
-    expect(byPath['/destinations/0/mappings/1/trigger']!.line).toBe(13);
+    expect(byPath['/destinations/0/mappings/1/trigger']!.line).toBe(14);
     expect(byPath['/destinations/0/mappings/2/fields/eventKey']!.message).toContain('/eventKey/@if/then has an invalid directive: @oops.');
     expect(byPath['/destinations/0/mappings/2/fields/nosuch']!.message).toMatch(/unknown field "nosuch" for action track\. Fix: use one of: eventKey, userId, revenue, tags, timestamp/);
     expect(byPath['/destinations/0/presets/0']!.message).toMatch(/unknown preset "Nope".*"Signed Up", "Other"/);
