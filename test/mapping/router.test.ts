@@ -116,7 +116,7 @@ describe('validateDestinations', () => {
     expect(byPath['/destinations/0/mappings/1/trigger']!.message).toMatch(/at position 28: expected a value/);
     expect(byPath['/destinations/0/mappings/1/trigger']!.line).toBe(14);
     expect(byPath['/destinations/0/mappings/2/fields/eventKey']!.message).toContain('/eventKey/@if/then has an invalid directive: @oops.');
-    expect(byPath['/destinations/0/mappings/2/fields/nosuch']!.message).toMatch(/unknown field "nosuch" for action track\. Fix: use one of: eventKey, userId, revenue, tags, timestamp/);
+    expect(byPath['/destinations/0/mappings/2/fields/nosuch']!.message).toMatch(/unknown field "nosuch" for action track\. Fix: remove it or use one of: eventKey, userId, revenue, tags, timestamp/);
     expect(byPath['/destinations/0/presets/0']!.message).toMatch(/unknown preset "Nope".*"Signed Up", "Other"/);
     expect(byPath['/destinations/1/type']!.message).toMatch(/unknown destination type "no-such-type"\. Fix: use one of: .*test-mapping-dest/);
     for (const i of issues) expect(i.line).toBeGreaterThan(0);
