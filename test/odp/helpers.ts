@@ -7,6 +7,7 @@ import type { ActionDefinition, BatchItem, DestinationContext, Preset } from '..
 import { optimizelyDataPlatform, type OdpSettings } from '../../src/destinations/optimizely-data-platform/index.js';
 import { compileFields, transform } from '../../src/mapping/index.js';
 import { createHttpClient } from '../../src/optimizely/http.js';
+import { resolveFields } from '../../src/pipeline/router.js';
 import { DEMO, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 
 /** The sandbox's demo ODP key (valid in US, EU and AU). */
@@ -36,15 +37,9 @@ export function action(key: string): Action {
   return a;
 }
 
-/** The action's field defaults with `fields` on top (`null` removes a default), as config mappings resolve. */
+/** The action's field defaults with `fields` on top (`null` removes a default): the router's resolution. */
 export function mappingFor(a: Action, fields: Record<string, unknown> = {}): Record<string, unknown> {
-  const m: Record<string, unknown> = {};
-  for (const [k, f] of Object.entries(a.fields)) if (f.default !== undefined) m[k] = f.default;
-  for (const [k, v] of Object.entries(fields)) {
-    if (v === null) delete m[k];
-    else m[k] = v;
-  }
-  return m;
+  return resolveFields(a as ActionDefinition<Record<string, unknown>, unknown, unknown>, fields);
 }
 
 /** transform → field validation → prepare, as the deliverer does before performBatch. Throws on a payload error. */

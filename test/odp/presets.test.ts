@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { matches, parseTrigger } from '../../src/mapping/index.js';
 import { optimizelyDataPlatform } from '../../src/destinations/optimizely-data-platform/index.js';
+import type { OptirelayConfig } from '../../src/config/types.js';
+import type { SegmentEvent } from '../../src/core/event.js';
+import { importSegmentMapping } from '../../src/destinations/segment-import.js';
+import { Router } from '../../src/pipeline/router.js';
 import { EVENTS, action, odpContext, preset, resolveItem, startOdpSandbox, type OdpSandbox } from './helpers.js';
 
 let odp: OdpSandbox;
@@ -12,14 +16,33 @@ beforeAll(async () => {
 afterAll(() => odp.close());
 beforeEach(() => odp.reset());
 
-/** Run a preset on an event: trigger must match, then resolve and send; returns the ODP objects sent. */
+/** A config with the ODP destination and every preset on (the Router reads only `destinations`). */
+function configWith(mappings: OptirelayConfig['destinations'][number]['mappings'] = []): OptirelayConfig {
+  const odpDestination = {
+    id: 'odp',
+    type: 'optimizely-data-platform',
+    settings: { apiKey: 'k', region: 'US' },
+    endpoints: {},
+    mappings,
+    presets: 'all' as const,
+    lanes: {},
+    enabled: true,
+  };
+  return { destinations: [odpDestination] } as unknown as OptirelayConfig; // the rest of the config is unused here
+}
+
+/** Route the event like ingest does, resolve like the deliverer does, send; returns the ODP objects sent. */
 async function runPresetAll(name: string, fixture: string): Promise<Record<string, unknown>[]> {
   const p = preset(name);
   const event = EVENTS[fixture]!;
-  expect(matches(parseTrigger(p.trigger), event as never)).toBe(true);
+  const router = new Router(configWith());
+  // Exactly this preset matches the event.
+  expect(router.route(event)).toEqual([{ destinationId: 'odp', mappingId: `preset:${name}`, action: p.action }]);
+  const resolved = router.resolvePayload(router.getMapping('odp', `preset:${name}`)!, event);
+  if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
   const a = action(p.action);
-  const item = await resolveItem(a, event, p.fields ?? {});
-  const res = await a.performBatch(ctx(), [item], undefined);
+  const payload = await a.prepare!(ctx(), resolved.payload, event, undefined);
+  const res = await a.performBatch(ctx(), [{ deliveryId: 1, payload, event }], undefined);
   expect(res.outcomes).toEqual([{ status: 'delivered' }]);
   const sent = odp.posted('/events').at(-1) as Record<string, unknown>[];
   // What the sandbox stored is what was sent.
@@ -106,5 +129,35 @@ describe('ODP presets', () => {
     const p = preset('Email Opened');
     await expect(resolveItem(action(p.action), EVENTS.email_opened_no_email!, p.fields)).rejects.toThrow(/email/i);
     expect(odp.sandbox.received('odp')).toHaveLength(0);
+  });
+
+  it('a Segment-exported mapping keeps Segment action keys (customEvent = our ecommerceEvent)', async () => {
+    const segmentMapping = importSegmentMapping(
+      {
+        name: 'Checkout purchase',
+        subscribe: 'type = "track" and event = "Checkout Done"',
+        partnerAction: 'customEvent',
+        mapping: {
+          user_identifiers: { userId: { '@path': '$.userId' } },
+          event_type: 'order',
+          event_action: 'purchase',
+          order_id: { '@path': '$.properties.order_id' },
+          timestamp: { '@path': '$.timestamp' },
+          enable_batching: true,
+          batch_size: 100,
+        },
+      },
+      0,
+    );
+    const router = new Router(configWith([segmentMapping]));
+    const event = { ...EVENTS.order_completed!, event: 'Checkout Done', messageId: 'msg-checkout-1' } as SegmentEvent;
+    const [delivery] = router.route(event);
+    expect(delivery).toMatchObject({ mappingId: 'checkout-purchase', action: 'ecommerceEvent' });
+    const resolved = router.resolvePayload(router.getMapping('odp', 'checkout-purchase')!, event);
+    expect(resolved.ok).toBe(true);
+    if (!resolved.ok) return;
+    const res = await action('ecommerceEvent').performBatch(ctx(), [{ deliveryId: 1, payload: resolved.payload, event }], undefined);
+    expect(res.outcomes).toEqual([{ status: 'delivered' }]);
+    expect(odp.sandbox.odpEvents('US')[0]).toMatchObject({ type: 'order', action: 'purchase', identifiers: { fs_user_id: 'user1234' }, data: { order_id: '50314b8e9bcf000000000000' } });
   });
 });

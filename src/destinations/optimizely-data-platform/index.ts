@@ -51,6 +51,7 @@ export const optimizelyDataPlatform = defineDestination<OdpSettings, undefined>(
   },
   actions: { upsertContact, emailEvent, ecommerceEvent, customEvent },
   presets: odpPresets,
+  segmentActionAliases: SEGMENT_ACTION_ALIASES,
   async testConnection(ctx): Promise<TestConnectionResult> {
     const baseUrl = resolveOdpBaseUrl(ctx.settings as unknown as Record<string, unknown>, ctx.endpoints);
     const region = ctx.settings.region ?? 'US';
