@@ -190,7 +190,7 @@ const DIRECTIVES: Record<string, (value: unknown) => Resolver> = {
     const otherwise = opts.else ? compileValue(opts.else) : undefined;
     return (p) => {
       const v = cond(p);
-      // eslint-disable-next-line eqeqeq -- Segment's blank test is loose (`value != ''`: 0 and false are blank).
+      // Segment's blank test is loose (`value != ''`): 0 and false count as blank.
       const ok = useExists ? v !== undefined && v !== null : v !== undefined && v !== null && v != '';
       if (ok) return then ? then(p) : undefined;
       return otherwise ? otherwise(p) : undefined;
