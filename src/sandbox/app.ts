@@ -16,6 +16,7 @@ import { registerControl } from './routes/control.js';
 import { EVENT_API_MAX_BYTES, registerEventApi, type DroppedEvent } from './routes/event-api.js';
 import { odpNotFound, registerOdp } from './routes/odp.js';
 import { registerRest } from './routes/rest.js';
+import { authenticate, notFound, rateLimit, RestError, sendRestError } from './routes/rest-common.js';
 import { demoSeed, loadSeedFile, parseSeed } from './seed.js';
 import { SandboxState, stateFromSeed } from './state.js';
 import type { RateLimitRule, RateLimits, SandboxSeed } from './types.js';
@@ -148,7 +149,17 @@ export function buildSandboxApp(opts: SandboxOptions = {}): SandboxApp {
 
   app.setNotFoundHandler((req, reply) => {
     const m = metaOf(req);
-    if (m.api === 'rest') return reply.code(404).send({ code: 'not_found', message: 'Nothing matches the given URI', uuid: randomUUID() });
+    if (m.api === 'rest') {
+      // Authenticated and counted like any REST request, then the documented 404 envelope.
+      try {
+        authenticate(ctx, req);
+        rateLimit(ctx, req, reply, undefined);
+        throw notFound();
+      } catch (err) {
+        if (err instanceof RestError) return sendRestError(reply, err);
+        throw err;
+      }
+    }
     if (m.api === 'odp') return odpNotFound(reply, new Date(now()).toISOString(), `No route for ${req.method} ${req.url.split('?')[0]}`);
     if (m.api === 'cdn') return reply.code(403).type('application/xml').send('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>\n');
     return reply.code(404).send({ error: `no sandbox route ${req.method} ${req.url.split('?')[0]}; see GET /_sandbox` });

@@ -64,7 +64,8 @@ const REGION_PREFIX: Record<string, OdpRegion> = { us1: 'US', eu1: 'EU', au1: 'A
 export function classify(path: string, host: string | undefined): Classified {
   if (path === '/_sandbox' || path.startsWith('/_sandbox/')) return { api: 'control' };
   if (path.startsWith('/datafiles/')) return { api: 'cdn' };
-  if (path === '/v1/events' || path.startsWith('/v1/events?')) return { api: 'eventApi' };
+  if (path === '/v1/events') return { api: 'eventApi', region: (host ?? '').toLowerCase().startsWith('eu.logx.') ? 'EU' : 'US' };
+  if (path === '/eu/v1/events') return { api: 'eventApi', region: 'EU' };
   if (path.startsWith('/v2/') || path === '/v2') return { api: 'rest' };
   const m = /^\/(us1|eu1|au1)\/v3(\/|$)/.exec(path);
   if (m) return { api: 'odp', region: REGION_PREFIX[m[1]!] };

@@ -48,6 +48,14 @@ describe('sandbox Event API', () => {
     expect(sb.conversions('purchase')).toMatchObject({ total: 1, byExperiment: {} });
   });
 
+  it('serves the EU endpoint at /eu/v1/events (or by Host eu.logx.optimizely.com) and records the region', async () => {
+    expect((await call(sb.url, 'POST', '/eu/v1/events', { body: conversionBatch([{ key: 'purchase', uuid: 'eu-1' }]) })).status).toBe(204);
+    expect((await call(sb.url, 'POST', '/v1/events', { headers: { host: 'eu.logx.optimizely.com' }, body: conversionBatch([{ key: 'purchase', uuid: 'eu-2' }]) })).status).toBe(204);
+    expect((await call(sb.url, 'POST', '/v1/events', { body: conversionBatch([{ key: 'purchase', uuid: 'us-1' }]) })).status).toBe(204);
+    expect(sb.received('eventApi').map((r) => r.region)).toEqual(['EU', 'EU', 'US']);
+    expect(sb.conversions('purchase').total).toBe(3);
+  });
+
   it('answers 400 for malformed JSON', async () => {
     const r = await call(sb.url, 'POST', '/v1/events', { raw: '{"account_id":', headers: { 'content-type': 'application/json' } });
     expect(r.status).toBe(400);

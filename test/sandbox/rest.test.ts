@@ -49,7 +49,10 @@ describe('sandbox REST API v2', () => {
       const r = await rest('GET', path);
       expect(r.status, path).toBe(404);
       expect(r.json).toMatchObject({ code: 'not_found', message: 'Nothing matches the given URI', uuid: expect.any(String) });
+      expect(r.headers.get('x-ratelimit-limit'), path).not.toBeNull();
     }
+    expect((await rest('GET', '/nothing/here', undefined, {})).status).toBe(401);
+    expect((await rest('DELETE', '/audiences/1')).status).toBe(404);
   });
 
   it('projects: integer ids and the documented fields', async () => {

@@ -4,7 +4,7 @@
  * unusable parts are dropped silently (204), as the real API does. Over 3.5 MB → 413 (see app.ts bodyLimit).
  * Events are de-duplicated on uuid across all batches.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPlainObject, jsonBody, type SandboxContext } from '../context.js';
 import type { ProjectRec } from '../state.js';
 import type { AcceptedEvent } from '../types.js';
@@ -90,7 +90,7 @@ export function registerEventApi(app: FastifyInstance, ctx: SandboxContext, drop
     if (dropped.length > 10_000) dropped.shift();
   };
 
-  app.post('/v1/events', { bodyLimit: EVENT_API_MAX_BYTES }, (req, reply) => {
+  const handler = (req: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const parsed = jsonBody(req);
     if (!parsed.ok) return reply.code(400).send({ message: parsed.error });
     const body = parsed.value;
@@ -154,7 +154,10 @@ export function registerEventApi(app: FastifyInstance, ctx: SandboxContext, drop
       }
     }
     return reply.code(204).send();
-  });
+  };
+  // The EU endpoint (eu.logx.optimizely.com) is reachable as /eu/v1/events or by Host header; the region is recorded.
+  app.post('/v1/events', { bodyLimit: EVENT_API_MAX_BYTES }, handler);
+  app.post('/eu/v1/events', { bodyLimit: EVENT_API_MAX_BYTES }, handler);
 }
 
 /** Results key conversions on the event's entity_id; without one, on its key. A wrong entity_id is not counted. */
