@@ -2,7 +2,7 @@
  * Mapping benchmark: trigger evaluation + transform + payload validation per event, on one core, for the
  * Feature Experimentation trackEvent and ODP custom-event default mappings — optirelay's engine versus
  * Segment's own (@segment/destination-subscriptions + @segment/actions-core) in the same run.
- *   npx tsx bench/mapping/run.ts [seconds-per-measurement]
+ *   npx tsx bench/mapping/run.ts [seconds-per-round]
  */
 import { createRequire } from 'node:module';
 import { compileFields, compileMapping, compileTrigger, parseTrigger, type FieldDef } from '../../src/mapping/index.js';
@@ -18,7 +18,7 @@ const { removeEmptyValues: segmentRemoveEmpty } = require('../../node_modules/@s
 const { parseFql, validate: segmentMatch } = subs;
 const { fieldsToJsonSchema, transform: segmentTransform, validateSchema } = core;
 
-const seconds = Number(process.argv[2] ?? 2);
+const seconds = Number(process.argv[2] ?? 1);
 const events = sampleEvents();
 
 type Work = (e: Record<string, unknown>) => boolean;
@@ -66,11 +66,24 @@ for (const [name, def] of [
   ['FX trackEvent (default mapping)', fxTrackEvent],
   ['ODP custom event (default mapping)', odpCustomEvent],
 ] as const) {
-  const a = measure(ours(def));
-  const b = measure(segment(def, `bench:${name}`));
+  // Interleaved rounds, best of each: the machine may be shared, and the best round is the least disturbed.
+  const wa = ours(def);
+  const wb = segment(def, `bench:${name}`);
+  const disagree = events.filter((e) => wa(structuredClone(e)) !== wb(structuredClone(e))).length;
+  if (disagree) console.warn(`warning: ${name}: optirelay and Segment disagree on ${disagree} of ${events.length} events`);
+  const ma = measure(wa);
+  const mb = measure(wb);
+  let a = ma;
+  let b = mb;
+  for (let round = 1; round < 3; round++) {
+    const ra = measure(wa);
+    const rb = measure(wb);
+    if (ra.perSecond > a.perSecond) a = ra;
+    if (rb.perSecond > b.perSecond) b = rb;
+  }
   rows.push(`| ${name} | ${fmt(a.perSecond)} | ${fmt(b.perSecond)} | ${(a.perSecond / b.perSecond).toFixed(1)}× |`);
 }
-console.log(`node ${process.version}, one core, ${seconds}s per measurement, ${events.length} distinct events cycled`);
+console.log(`node ${process.version}, one core, best of 3 interleaved ${seconds}s rounds, ${events.length} distinct events cycled`);
 console.log('| mapping | optirelay events/s | Segment (destination-subscriptions + actions-core) events/s | ratio |');
 console.log('|---|---:|---:|---:|');
 for (const r of rows) console.log(r);
