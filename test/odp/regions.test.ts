@@ -3,6 +3,7 @@ import { PermanentError } from '../../src/core/errors.js';
 import { getDestinationType } from '../../src/destinations/registry.js';
 import { optimizelyDataPlatform } from '../../src/destinations/optimizely-data-platform/index.js';
 import { ODP_HOSTS, resolveOdpBaseUrl } from '../../src/destinations/optimizely-data-platform/regions.js';
+import { epochSeconds } from '../../src/destinations/optimizely-data-platform/values.js';
 import { ODP_FORBIDDEN_MESSAGE } from '../../src/optimizely/odp-client.js';
 import { DEMO } from '../../src/sandbox/index.js';
 import { EVENTS, action, odpContext, resolveItem, startOdpSandbox, type OdpSandbox, type Region } from './helpers.js';
@@ -87,5 +88,15 @@ describe('values ODP cannot hold', () => {
     expect(res2.outcomes).toEqual([{ status: 'delivered' }]);
     const stored = odp.sandbox.profiles('US').find((p) => p.attributes.email === 'jane.doe@example.com')!.attributes;
     expect(stored).toMatchObject({ plan: 'enterprise', address_city: 'Boston', first_name: 'Jane' });
+  });
+});
+
+describe('timestamps', () => {
+  it('ISO text, epoch ms and epoch s all become data.ts in epoch seconds', () => {
+    expect(epochSeconds('2024-03-01T18:11:27.649Z', 'timestamp')).toBe(1709316687);
+    expect(epochSeconds(1709316687649, 'timestamp')).toBe(1709316687);
+    expect(epochSeconds('1709316687', 'timestamp')).toBe(1709316687);
+    expect(() => epochSeconds('', 'timestamp')).toThrow(/timestamp is required/);
+    expect(() => epochSeconds('soon', 'timestamp')).toThrow(/not a date/);
   });
 });

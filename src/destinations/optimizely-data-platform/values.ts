@@ -45,16 +45,15 @@ export function compact(v: unknown): JsonValue | undefined {
   return undefined;
 }
 
-/** Epoch seconds (integer) of an ISO-8601, epoch-ms or epoch-s timestamp; a payload error naming `field` otherwise. */
+/**
+ * Epoch seconds (integer) of a timestamp: ISO-8601 text, or a bare number (below 1e11 read as epoch seconds, else
+ * epoch ms; 1e11 ms is 1973, 1e11 s is the year 5138). A payload error naming `field` otherwise.
+ */
 export function epochSeconds(v: unknown, field: string): number {
   let ms: number | undefined;
-  if (typeof v === 'number' && Number.isFinite(v)) ms = v;
-  else if (typeof v === 'string' && v.trim() !== '') {
-    const t = v.trim();
-    ms = /^\d+$/.test(t) ? Number(t) : Date.parse(t);
-  }
-  // Bare numbers below 1e11 are epoch seconds (1e11 ms is 1973; 1e11 s is the year 5138).
-  if (ms !== undefined && Number.isFinite(ms) && typeof v !== 'object' && !/[-:T]/.test(String(v)) && Math.abs(ms) < 1e11) ms *= 1000;
+  const bare = typeof v === 'number' ? v : typeof v === 'string' && /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v.trim()) : undefined;
+  if (bare !== undefined && Number.isFinite(bare)) ms = bare < 1e11 ? bare * 1000 : bare;
+  else if (typeof v === 'string' && v.trim() !== '') ms = Date.parse(v.trim());
   if (ms === undefined || !Number.isFinite(ms)) {
     throw new PayloadValidationError(
       v === undefined || v === null || v === ''
