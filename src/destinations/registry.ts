@@ -2,6 +2,7 @@
 import type { DestinationType } from './kit.js';
 import { optimizelyDataPlatform } from './optimizely-data-platform/index.js';
 import { optimizelyFeatureExperimentation } from './optimizely-feature-experimentation/index.js';
+import { optimizelyRest } from './optimizely-rest/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each type has its own settings/runtime generics; the registry erases them.
 type AnyDestinationType = DestinationType<any, any>;
@@ -9,6 +10,7 @@ type AnyDestinationType = DestinationType<any, any>;
 const types: AnyDestinationType[] = [
   optimizelyDataPlatform,
   optimizelyFeatureExperimentation,
+  optimizelyRest,
 ];
 
 export function getDestinationType(type: string): AnyDestinationType | undefined {

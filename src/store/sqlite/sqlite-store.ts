@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SegmentEvent } from '../../core/event.js';
 import type {
+  ActivitySeries,
   AppendInput,
   AppendResult,
   ClaimedDelivery,
@@ -31,12 +32,17 @@ import { listRejected } from './list-rejected.js';
 import { migrate } from './migrate.js';
 import { purgeDead } from './purge-dead.js';
 import { purgeDedup } from './purge-dedup.js';
+import { readActivitySeries } from './read-activity-series.js';
 import { readDeliveryBreakdown } from './read-delivery-breakdown.js';
 import { readIngestStats } from './read-ingest-stats.js';
 import { readLaneStats } from './read-lane-stats.js';
 import { releaseExpiredLeases } from './release-expired-leases.js';
 import { replayDead } from './replay-dead.js';
 import { retryNow } from './retry-now.js';
+import type { SnapshotChange, StartSyncRunResult, SyncRowError, SyncRun, SyncRunCounts, SyncStore, SyncTrigger } from '../sync-types.js';
+import * as syncRuns from './sync-runs.js';
+import * as syncRowErrors from './sync-row-errors.js';
+import * as syncSnapshot from './sync-snapshot.js';
 
 export interface SqliteStoreOptions {
   /** Group-commit window in ms (config `ingest.commitWindowMs`). Default 2. */
@@ -53,7 +59,7 @@ export interface SqliteStoreOptions {
 }
 
 /** The SQLite store: a thin shell that delegates each method to its one-operation file. */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, SyncStore {
   readonly kind = 'sqlite' as const;
   readonly file: string;
   readonly db: SqliteDb;
@@ -145,6 +151,11 @@ export class SqliteStore implements Store {
     return this.committer.append(input);
   }
 
+  /** Bucketed counts for the console's charts (optional capability, see ActivitySeriesReader). */
+  async activitySeries(q: { since: number; bucketMs: number }): Promise<ActivitySeries> {
+    return readActivitySeries(this.db, q);
+  }
+
   async listEvents(q: EventQuery): Promise<StoredEvent[]> {
     return listEvents(this.db, q);
   }
@@ -211,5 +222,43 @@ export class SqliteStore implements Store {
 
   async deliveryBreakdown(destinationId: string): Promise<DeliveryBreakdown> {
     return readDeliveryBreakdown(this.db, destinationId);
+  }
+
+  // ---- syncs (SyncStore, src/store/sync-types.ts) ----
+  async startSyncRun(input: { syncId: string; trigger: SyncTrigger; owner: string; leaseMs: number; now: number }): Promise<StartSyncRunResult> {
+    return syncRuns.startSyncRun(this.db, input);
+  }
+  async extendSyncRunLease(runId: number, owner: string, leaseExpiresAt: number): Promise<boolean> {
+    return syncRuns.extendSyncRunLease(this.db, runId, owner, leaseExpiresAt);
+  }
+  async updateSyncRun(runId: number, owner: string, counts: SyncRunCounts): Promise<void> {
+    syncRuns.updateSyncRun(this.db, runId, owner, counts);
+  }
+  async finishSyncRun(runId: number, owner: string, result: { status: 'completed' | 'failed' | 'cancelled'; counts: SyncRunCounts; error?: string; now: number }): Promise<void> {
+    syncRuns.finishSyncRun(this.db, runId, owner, result);
+  }
+  async getSyncRun(runId: number): Promise<SyncRun | undefined> {
+    return syncRuns.getSyncRun(this.db, runId);
+  }
+  async listSyncRuns(syncId: string, q?: { limit?: number; before?: number }): Promise<SyncRun[]> {
+    return syncRuns.listSyncRuns(this.db, syncId, q);
+  }
+  async addSyncRowErrors(errors: SyncRowError[]): Promise<void> {
+    syncRowErrors.addSyncRowErrors(this.db, errors);
+  }
+  async listSyncRowErrors(runId: number, q?: { limit?: number }): Promise<SyncRowError[]> {
+    return syncRowErrors.listSyncRowErrors(this.db, runId, q);
+  }
+  iterateSnapshot(syncId: string): AsyncIterable<{ pk: string; hash: string }> {
+    return syncSnapshot.iterateSnapshot(this.db, syncId);
+  }
+  async applySnapshot(syncId: string, changes: SnapshotChange[]): Promise<void> {
+    syncSnapshot.applySnapshot(this.db, syncId, changes);
+  }
+  async snapshotSize(syncId: string): Promise<number> {
+    return syncSnapshot.snapshotSize(this.db, syncId);
+  }
+  async resetSnapshot(syncId: string): Promise<number> {
+    return syncSnapshot.resetSnapshot(this.db, syncId);
   }
 }

@@ -1,4 +1,5 @@
 import { sql as core001 } from './001_core.js';
+import { sql as syncs002 } from './002_syncs.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,7 @@ export interface Migration {
  * one entry here. Numbers are reserved: 001 core, 002 syncs, 003 privacy, 004 limiter/maintenance.
  * Never edit a shipped migration; add a new one.
  */
-export const MIGRATIONS: Migration[] = [{ version: 1, name: 'core', sql: core001 }];
+export const MIGRATIONS: Migration[] = [
+  { version: 1, name: 'core', sql: core001 },
+  { version: 2, name: 'syncs', sql: syncs002 },
+];
