@@ -158,6 +158,42 @@ describe('durability and maintenance', () => {
     await store.close();
   });
 
+  it('keeps lane_counts equal to a full count through a mixed workload', async () => {
+    const store = (await openStore(`sqlite:${join(dir, 'mix.db')}`)) as SqliteStore;
+    let rnd = 42;
+    const next = (n: number): number => {
+      rnd = (rnd * 1103515245 + 12345) % 2 ** 31;
+      return rnd % n;
+    };
+    let now = T;
+    for (let round = 0; round < 40; round++) {
+      now += 100;
+      await store.appendEvents({ ...input(Array.from({ length: 5 }, (_, i) => `mix-${round}-${i}`), now) });
+      const lane = 'fx:trackEvent';
+      const claimed = await store.claimDeliveries({ lane, limit: next(6), owner: `w${next(3)}`, leaseMs: 250, now });
+      const statuses = ['delivered', 'retry_wait', 'dead', 'pending'] as const;
+      await store.completeDeliveries(
+        claimed
+          .filter(() => next(4) > 0)
+          .map((d) => ({ id: d.id, owner: d.leaseOwner!, status: statuses[next(4)]!, nextAttemptAt: now + next(500), countsAsAttempt: true })),
+        now,
+      );
+      await store.releaseExpiredLeases(now);
+      if (round % 7 === 0) await store.replayDead({ ids: [next(200)] }, now);
+      if (round % 9 === 0) await store.purgeDead({ ids: [next(200)] });
+      if (round % 5 === 0) await store.retryNow(next(200), now);
+    }
+    const actual = store.db.raw
+      .prepare('SELECT lane, status, count(*) AS n FROM deliveries GROUP BY lane, status ORDER BY lane, status')
+      .all();
+    const counted = store.db.raw
+      .prepare('SELECT lane, status, n FROM lane_counts WHERE n <> 0 ORDER BY lane, status')
+      .all();
+    expect(counted).toEqual(actual);
+    expect(new Set((actual as { status: string }[]).map((r) => r.status)).size).toBeGreaterThanOrEqual(3);
+    await store.close();
+  });
+
   it('keeps lane counts exact through retention-style deletes', async () => {
     const store = (await openStore(`sqlite:${join(dir, 'l.db')}`)) as SqliteStore;
     await store.appendEvents(input(['x', 'y']));

@@ -1,4 +1,5 @@
 import type { AppendInput, AppendResult } from '../types.js';
+import { LaneCountDelta } from './adjust-lane-counts.js';
 import type { SqliteDb } from './db.js';
 import { jsonOrNull } from './rows.js';
 
@@ -49,6 +50,7 @@ export function appendEvents(db: SqliteDb, input: AppendInput): AppendResult {
   const outcomes: AppendResult['outcomes'] = [];
   let deliveriesCreated = 0;
   let accepted = 0;
+  const counts = new LaneCountDelta();
   for (const { event, deliveries } of input.events) {
     if (dedup.run(sourceId, event.messageId, now, windowStart).changes === 0) {
       outcomes.push('duplicate');
@@ -69,12 +71,13 @@ export function appendEvents(db: SqliteDb, input: AppendInput): AppendResult {
       JSON.stringify(event),
     ).lastInsertRowid;
     for (const d of deliveries) {
+      const lane = laneOf(d.destinationId, d.action);
       insertDelivery.run(
         eventId,
         d.destinationId,
         d.mappingId,
         d.action,
-        laneOf(d.destinationId, d.action),
+        lane,
         now,
         now,
         now,
@@ -83,6 +86,7 @@ export function appendEvents(db: SqliteDb, input: AppendInput): AppendResult {
         eventName,
       );
       deliveriesCreated++;
+      counts.add({ lane, destination_id: d.destinationId, action: d.action }, 'pending', 1);
     }
   }
   if (input.rejected.length > 0) {
@@ -93,6 +97,7 @@ export function appendEvents(db: SqliteDb, input: AppendInput): AppendResult {
   }
   const duplicates = input.events.length - accepted;
   const received = input.events.length + input.rejected.length + input.suppressed;
+  counts.apply(db);
   db.stmt(COUNT).run(sourceId, received, accepted, duplicates, input.rejected.length, input.suppressed);
   return { outcomes, deliveriesCreated };
 }

@@ -1,5 +1,6 @@
 import type { SegmentEvent } from '../../core/event.js';
 import type { ClaimedDelivery, ClaimInput } from '../types.js';
+import { LaneCountDelta } from './adjust-lane-counts.js';
 import type { SqliteDb } from './db.js';
 import { DELIVERY_COLUMNS, toDelivery, type DeliveryRow } from './rows.js';
 
@@ -29,8 +30,10 @@ export function claimDeliveries(db: SqliteDb, input: ClaimInput): ClaimedDeliver
   return db.write(() => {
     const rows = select.all(input.lane, input.now, Math.floor(input.limit)) as (DeliveryRow & { event_body: string })[];
     const out: ClaimedDelivery[] = [];
+    const counts = new LaneCountDelta();
     for (const r of rows) {
       lease.run(input.owner, expires, input.now, r.id);
+      counts.move(r, r.status, 'in_flight');
       const d = toDelivery(r);
       d.status = 'in_flight';
       d.leaseOwner = input.owner;
@@ -38,6 +41,7 @@ export function claimDeliveries(db: SqliteDb, input: ClaimInput): ClaimedDeliver
       d.updatedAt = input.now;
       out.push({ ...d, event: JSON.parse(r.event_body) as SegmentEvent });
     }
+    counts.apply(db);
     return out;
   });
 }

@@ -1,4 +1,5 @@
 import type { DeliveryOutcome } from '../types.js';
+import { LaneCountDelta, type LaneKey } from './adjust-lane-counts.js';
 import type { SqliteDb } from './db.js';
 import { jsonOrNull } from './rows.js';
 
@@ -22,7 +23,7 @@ const COMPLETE = `UPDATE deliveries SET
     lease_expires_at = NULL,
     updated_at = :now
   WHERE id = :id AND status = 'in_flight' AND lease_owner = :owner
-  RETURNING attempts`;
+  RETURNING attempts, lane, destination_id, action`;
 
 const INSERT_ATTEMPT = `INSERT INTO attempts
   (delivery_id, attempt, outcome, started_at, duration_ms, status_code, error, request, response)
@@ -35,6 +36,7 @@ export function completeDeliveries(db: SqliteDb, outcomes: DeliveryOutcome[], no
   const insertAttempt = db.stmt(INSERT_ATTEMPT);
   return db.write(() => {
     let applied = 0;
+    const counts = new LaneCountDelta();
     for (const o of outcomes) {
       const row = complete.get({
         status: o.status,
@@ -46,9 +48,10 @@ export function completeDeliveries(db: SqliteDb, outcomes: DeliveryOutcome[], no
         now,
         id: o.id,
         owner: o.owner,
-      }) as { attempts: number } | undefined;
+      }) as (LaneKey & { attempts: number }) | undefined;
       if (!row) continue;
       applied++;
+      counts.move(row, 'in_flight', o.status);
       const a = o.attempt;
       if (a) {
         insertAttempt.run(
@@ -64,6 +67,7 @@ export function completeDeliveries(db: SqliteDb, outcomes: DeliveryOutcome[], no
         );
       }
     }
+    counts.apply(db);
     return applied;
   });
 }

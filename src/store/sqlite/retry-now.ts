@@ -1,3 +1,5 @@
+import type { DeliveryStatus } from '../types.js';
+import { LaneCountDelta, type LaneKey } from './adjust-lane-counts.js';
 import type { SqliteDb } from './db.js';
 
 /**
@@ -10,6 +12,15 @@ const RETRY_NOW = `UPDATE deliveries SET
     next_attempt_at = ?, updated_at = ?
   WHERE id = ? AND status IN ('pending','retry_wait','dead')`;
 
+const READ = 'SELECT status, lane, destination_id, action FROM deliveries WHERE id = ?';
+
 export function retryNow(db: SqliteDb, id: number, now: number): boolean {
-  return db.write(() => db.stmt(RETRY_NOW).run(now, now, id).changes > 0);
+  return db.write(() => {
+    const before = db.stmt(READ).get(id) as (LaneKey & { status: DeliveryStatus }) | undefined;
+    if (!before || db.stmt(RETRY_NOW).run(now, now, id).changes === 0) return false;
+    const counts = new LaneCountDelta();
+    counts.move(before, before.status, before.status === 'dead' ? 'pending' : before.status);
+    counts.apply(db);
+    return true;
+  });
 }

@@ -105,8 +105,10 @@ CREATE TABLE attempts (
 );
 CREATE INDEX attempts_delivery_id ON attempts(delivery_id);
 
--- Deliveries per lane and status, kept exact by triggers, so laneStats/readyLanes/metrics cost O(lanes) rather than
--- a count over millions of rows. Triggers (not application code) so that any later DELETE (retention) keeps them true.
+-- Deliveries per lane and status, so laneStats/readyLanes/metrics cost O(lanes) rather than a count over millions of
+-- rows. Inserts and status changes are counted by the store's own operations in batch (adjust-lane-counts.ts: a
+-- per-row UPDATE trigger doubled the cost of claim and completion); ANY new code that changes deliveries.status must
+-- go through LaneCountDelta. Deletes are counted by trigger, so retention sweeps stay exact without knowing this.
 CREATE TABLE lane_counts (
   lane            TEXT    NOT NULL,
   status          TEXT    NOT NULL,
@@ -116,17 +118,6 @@ CREATE TABLE lane_counts (
   PRIMARY KEY (lane, status)
 ) WITHOUT ROWID;
 
-CREATE TRIGGER deliveries_count_insert AFTER INSERT ON deliveries BEGIN
-  INSERT INTO lane_counts (lane, status, destination_id, action, n)
-  VALUES (NEW.lane, NEW.status, NEW.destination_id, NEW.action, 1)
-  ON CONFLICT (lane, status) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER deliveries_count_update AFTER UPDATE OF status ON deliveries WHEN OLD.status <> NEW.status BEGIN
-  UPDATE lane_counts SET n = n - 1 WHERE lane = OLD.lane AND status = OLD.status;
-  INSERT INTO lane_counts (lane, status, destination_id, action, n)
-  VALUES (NEW.lane, NEW.status, NEW.destination_id, NEW.action, 1)
-  ON CONFLICT (lane, status) DO UPDATE SET n = n + 1;
-END;
 CREATE TRIGGER deliveries_count_delete AFTER DELETE ON deliveries BEGIN
   UPDATE lane_counts SET n = n - 1 WHERE lane = OLD.lane AND status = OLD.status;
 END;
