@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import dayjs from 'dayjs';
+import { isDateLike } from '../../src/mapping/fields/index.js';
 import { fieldsToJsonSchema as segmentSchema, validateSchema } from '@segment/actions-core';
 import { removeEmptyValues as segmentRemoveEmpty } from '../../node_modules/@segment/actions-core/dist/cjs/remove-empty-values.js';
 import { compileFields, type FieldDef } from '../../src/mapping/index.js';
@@ -91,5 +94,35 @@ describe('field validation and coercion (Segment semantics)', () => {
 
   it('rejects a non-object payload', () => {
     expect(v.validate('x')).toEqual({ ok: false, errors: [{ field: '', message: 'The root value must be an object.' }] });
+  });
+});
+
+
+describe('property-based', () => {
+  it('random payloads never throw: a result or field errors', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.record({ eventKey: fc.jsonValue({ maxDepth: 1 }), userId: fc.jsonValue({ maxDepth: 1 }), plan: fc.jsonValue({ maxDepth: 1 }), list: fc.jsonValue({ maxDepth: 2 }), identifiers: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: [] })), (payload) => {
+        const r = v.validate(payload);
+        if (!r.ok) for (const e of r.errors) expect(e.message).toMatch(/\.$/);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+  it('date-like fast path gives dayjs\'s answer (Segment\'s format check)', () => {
+    const segmentDateLike = (data: string) => {
+      let date = dayjs(data);
+      if (String(Number(data)) === data) date = dayjs.unix(Number(data));
+      return date.isValid();
+    };
+    const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+    const iso = fc
+      .tuple(fc.integer({ min: 0, max: 9999 }).map((n) => String(n).padStart(4, '0')), two(14), two(33), two(25), two(61), two(61), fc.integer({ min: 0, max: 999 }).map((n) => String(n).padStart(3, '0')), fc.constantFrom('Z', 'z', '', '+01:00'))
+      .map(([y, mo, d, h, mi, s, ms, z]) => `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${z}`);
+    fc.assert(
+      fc.property(fc.oneof(iso, fc.string(), fc.constantFrom('1700000000', '2024-01-01', 'yesterday', '')), (s) => {
+        expect(isDateLike(s)).toBe(segmentDateLike(s));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
