@@ -9,6 +9,7 @@ import { healthRoutes } from './health-routes.js';
 import { adminPlugin, ADMIN_PREFIX } from './admin/index.js';
 import { errorBody } from './errors.js';
 import { metricsRoute } from './metrics-route.js';
+import { consoleRoutes } from './console-routes.js';
 
 export interface BuildServerOptions {
   /** Extra route plugins registered at the root after the built-in ones (e.g. console assets). */
@@ -41,6 +42,7 @@ export async function buildServer(deps: ServerDeps, opts: BuildServerOptions = {
   await app.register(metricsRoute, { store: deps.store, clock: deps.clock });
   await app.register(trackingRoutes, { prefix: '/v1', sources: deps.config.sources, ingest: deps.ingest, logger: deps.logger });
   await app.register(async (admin) => adminPlugin(admin, deps), { prefix: ADMIN_PREFIX });
+  await app.register(async (child) => consoleRoutes(child));
   for (const plugin of opts.plugins ?? []) await app.register(async (child) => plugin(child, deps));
   return app;
 }

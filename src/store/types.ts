@@ -239,7 +239,7 @@ export interface DeliveryStore {
   deliveryBreakdown(destinationId: string): Promise<DeliveryBreakdown>;
 }
 
-export interface Store extends EventStore, DeliveryStore {
+export interface Store extends EventStore, DeliveryStore, Partial<ActivitySeriesReader> {
   readonly kind: 'sqlite' | 'postgres';
   /** Run pending schema migrations (safe when several processes start at once). */
   migrate(): Promise<void>;
@@ -253,4 +253,20 @@ export interface DeliveryBreakdown {
   deadReasons: { reason: string; count: number }[];
   /** e.g. `{ notInRunningExperiment: 12, 'droppedAttributes:color': 3 }` */
   flags: Record<string, number>;
+}
+
+/** Bucketed activity for the console's charts (Store.activitySeries). Buckets are `floor(t / bucketMs) * bucketMs`. */
+export interface ActivitySeries {
+  /** Events received per bucket (by receivedAt), per source. */
+  events: { sourceId: string; bucket: number; count: number }[];
+  /** Deliveries per lane, current status and bucket (by updatedAt, i.e. when they reached that status). */
+  deliveries: { lane: string; destinationId: string; status: DeliveryStatus; bucket: number; count: number }[];
+}
+
+/**
+ * Optional store capability (added for the console, issue 9): bucketed counts since `since`. Optional so a backend
+ * without it still satisfies `Store`; the admin route answers 501 then.
+ */
+export interface ActivitySeriesReader {
+  activitySeries(q: { since: number; bucketMs: number }): Promise<ActivitySeries>;
 }

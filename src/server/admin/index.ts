@@ -13,6 +13,8 @@ import { rejectedRoutes } from './rejected.js';
 import { statsRoutes } from './stats.js';
 import { configRoutes } from './config.js';
 import { deliveriesRoutes } from './deliveries-routes.js';
+import { consoleTimeseriesRoutes } from './console-timeseries.js';
+import { consoleDestinationsRoutes } from './console-destinations.js';
 
 export type AdminRouteModule = FastifyPluginAsync<ServerDeps>;
 
@@ -22,6 +24,8 @@ export const ADMIN_ROUTE_MODULES: AdminRouteModule[] = [
   statsRoutes,
   configRoutes,
   deliveriesRoutes,
+  consoleTimeseriesRoutes,
+  consoleDestinationsRoutes,
 ];
 
 export const ADMIN_PREFIX = '/admin/v1';
