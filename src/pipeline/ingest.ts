@@ -59,6 +59,11 @@ export class Ingest {
     this.deps.isSuppressed = fn;
   }
 
+  /**
+   * Validate, normalise, route and durably append one request's messages. The message objects are normalised in
+   * place (ownership passes to ingest); resolves after the store's commit. Throws RequestError for request-level
+   * problems (too many events, bad envelope) before anything is stored; a store failure rejects as it came.
+   */
   async accept(sourceId: string, messages: unknown[], envelope: Envelope = {}, opts: IngestOptions = {}): Promise<IngestResult> {
     if (messages.length > MAX_BATCH_EVENTS) {
       throw new RequestError('too_many_events', `a batch may hold at most ${MAX_BATCH_EVENTS} events (got ${messages.length}); split it into smaller batches`, 400, { limit: MAX_BATCH_EVENTS });
@@ -75,6 +80,7 @@ export class Ingest {
     const now = this.deps.clock.now();
     const receivedAtIso = new Date(now).toISOString();
     const envelopeSentAt = typeof env.sentAt === 'string' ? Date.parse(env.sentAt) : NaN;
+    const envelopeSentAtIso = Number.isNaN(envelopeSentAt) ? undefined : new Date(envelopeSentAt).toISOString();
     const events: AppendInput['events'] = [];
     const rejectedRecords: RejectedInput[] = [];
     const rejected: Rejection[] = [];
@@ -82,7 +88,7 @@ export class Ingest {
 
     for (let index = 0; index < messages.length; index++) {
       const raw = messages[index];
-      const r = normaliseMessage({ raw, index, impliedType: opts.impliedType, envelope: env, receivedAt: now, receivedAtIso, envelopeSentAt });
+      const r = normaliseMessage({ raw, index, impliedType: opts.impliedType, envelope: env, receivedAt: now, receivedAtIso, envelopeSentAt, envelopeSentAtIso });
       if ('rejection' in r) {
         rejected.push(r.rejection);
         rejectedRecords.push({

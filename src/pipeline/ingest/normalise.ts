@@ -65,9 +65,14 @@ export interface NormaliseInput {
   receivedAtIso: string;
   /** Parsed envelope sentAt (ms), NaN when absent. */
   envelopeSentAt: number;
+  /** The same, as ISO-8601 (saves one formatting per event). */
+  envelopeSentAtIso?: string;
 }
 
-/** Validates one message and returns the normalised event, or why it is rejected. */
+/**
+ * Validates one message and returns the normalised event, or why it is rejected. A valid message object is
+ * normalised in place and returned as the event (the caller hands over ownership); a rejected one is left untouched.
+ */
 export function normaliseMessage(inp: NormaliseInput): { event: SegmentEvent } | { rejection: Rejection } {
   const { raw, index } = inp;
   if (!isPlainObject(raw)) {
@@ -149,17 +154,21 @@ export function normaliseMessage(inp: NormaliseInput): { event: SegmentEvent } |
     return { rejection: reject(index, 'invalid_timestamp', 'timestamp', 'timestamp is out of range after clock-skew correction', messageId) };
   }
 
-  const event = { ...msg } as SegmentEvent;
-  delete event.writeKey; // a secret: never stored
+  // The message is normalised IN PLACE: it was parsed for this request and nothing else holds it. Copying a freshly
+  // parsed object and adding keys costs ~6 µs per event (measured, bench/ingest); setting them in place ~0.1 µs.
+  const event = msg as SegmentEvent;
+  // Fields are dropped by setting them undefined (JSON omits them): `delete` would turn the hot object into a slow
+  // dictionary-mode one.
+  if (msg.writeKey !== undefined) event.writeKey = undefined; // a secret: never stored
   event.type = type as EventType;
   event.messageId = messageId ?? randomUUID();
   event.receivedAt = inp.receivedAtIso;
   event.originalTimestamp = original === receivedAt ? inp.receivedAtIso : new Date(original).toISOString();
   event.timestamp = timestamp === original ? event.originalTimestamp : new Date(timestamp).toISOString();
-  if (Number.isNaN(sentAt)) delete event.sentAt;
-  else event.sentAt = new Date(sentAt).toISOString();
-  if (msg.userId === null || msg.userId === '') delete event.userId;
-  if (msg.anonymousId === null || msg.anonymousId === '') delete event.anonymousId;
+  if (!Number.isNaN(sentAt)) event.sentAt = sentAt === inp.envelopeSentAt && inp.envelopeSentAtIso ? inp.envelopeSentAtIso : new Date(sentAt).toISOString();
+  else if (msg.sentAt !== undefined) event.sentAt = undefined;
+  if (msg.userId === null || msg.userId === '') event.userId = undefined;
+  if (msg.anonymousId === null || msg.anonymousId === '') event.anonymousId = undefined;
   const env = inp.envelope;
   if (env.context !== undefined) event.context = merge(env.context as JsonObject, msg.context as JsonObject | undefined);
   if (env.integrations !== undefined) event.integrations = merge(env.integrations as JsonObject, msg.integrations as JsonObject | undefined);
