@@ -32,6 +32,8 @@ export interface LaneSettings {
   batchSize: number;
   maxBytes?: number;
   lingerMs: number;
+  /** Batches of this lane in flight at once (the next is claimed while one is on the wire). */
+  concurrency: number;
   rateLimit?: RateLimitConfig;
   maxAttempts: number;
   maxAgeMs: number;
@@ -39,6 +41,9 @@ export interface LaneSettings {
   backoffBaseMs: number;
   backoffMaxMs: number;
 }
+
+/** Batches in flight per lane. Rate-limited lanes are still paced by their limiter. */
+export const DEFAULT_LANE_CONCURRENCY = 4;
 
 export function laneKey(destinationId: string, action: string): string {
   return `${destinationId}:${action}`;
@@ -64,6 +69,7 @@ export function laneSettings(config: OptirelayConfig, dest: DestinationConfig, a
     batchSize: Math.max(1, Math.min(max, tune.batchSize ?? max)),
     maxBytes: action.batching.maxBytes,
     lingerMs: Math.max(0, tune.lingerMs ?? action.batching.lingerMs),
+    concurrency: DEFAULT_LANE_CONCURRENCY,
     rateLimit: tune.rateLimit ?? action.rateLimit,
     maxAttempts: tune.maxAttempts ?? d.maxAttempts,
     maxAgeMs: tune.maxAgeMs ?? d.maxAgeMs,

@@ -5,6 +5,8 @@
  *   → resolve + validate + prepare each item (a bad item fails alone) → split by bytes → for each request:
  *   acquire the limiter, performBatch, map per-item outcomes / thrown errors to DeliveryOutcomes
  *   → completeDeliveries in one transaction.
+ * Up to `concurrency` batches of a lane are in flight at once: the next batch is claimed and prepared while the
+ * previous one is on the wire (memory stays bounded: concurrency × batchSize deliveries per lane).
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
@@ -59,6 +61,8 @@ export class Lane {
   /** Deliveries claimed and not yet completed (heartbeats extend them; stop() releases the unsent ones). */
   private readonly held = new Map<number, ClaimedDelivery>();
   private loopDone: Promise<void> | undefined;
+  /** Batches being sent (at most settings.concurrency). */
+  private readonly inflight = new Set<Promise<void>>();
   private heartbeat: NodeJS.Timeout | undefined;
   /** True while the loop is doing something (not parked waiting for work). */
   busy = false;
@@ -98,7 +102,7 @@ export class Lane {
     this.loopDone = this.loop().catch((err: unknown) => this.log.error({ err }, 'lane loop crashed'));
   }
 
-  /** Resolves when the loop has finished its in-flight batch and released unsent claims. */
+  /** Resolves when the loop has finished its in-flight batches and released unsent claims. */
   async stopped(): Promise<void> {
     this.waker.wake();
     await this.loopDone;
@@ -143,13 +147,24 @@ export class Lane {
           onClaim: (ds) => ds.forEach((d) => this.held.set(d.id, d)),
         });
         if (batch.length === 0) {
-          this.busy = false;
+          // Nothing more to claim: let an in-flight batch finish before looking again, else park.
+          if (this.inflight.size > 0) await Promise.race(this.inflight);
+          else this.busy = false;
           continue;
         }
         if (this.aborted) break; // stopped() releases them
-        await this.process(batch);
-        this.batches++;
         failures = 0;
+        // Pipelining: claim the next batch while this one is on the wire (at most `concurrency` per lane).
+        const p: Promise<void> = this.process(batch)
+          .then(
+            () => {
+              this.batches++;
+            },
+            (err: unknown) => this.log.error({ err: redactError(err) }, 'batch failed; its leases will expire and it is retried'),
+          )
+          .finally(() => this.inflight.delete(p));
+        this.inflight.add(p);
+        if (this.inflight.size >= this.settings.concurrency) await Promise.race(this.inflight);
       } catch (err) {
         // A store error: back off (leases of what we hold expire and return the work to pending).
         failures++;
@@ -157,6 +172,7 @@ export class Lane {
         await sleep(Math.min(30_000, 100 * 2 ** Math.min(failures, 9)), this.deps.signal);
       }
     }
+    await Promise.all(this.inflight);
   }
 
   private async extendHeld(): Promise<void> {

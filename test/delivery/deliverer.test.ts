@@ -145,8 +145,8 @@ describe('deliverer', () => {
     server.always.set('/down', { hang: true });
     await h.send(ids('i', 200));
     await until(() => server.delivered.length === 200);
-    // All 200 reached the healthy destination while the other's first request still hangs.
-    expect(server.requests.filter((r) => r.path.startsWith('/down')).length).toBe(1);
+    // All 200 reached the healthy destination while the other's first requests (one per in-flight batch) still hang.
+    expect(server.requests.filter((r) => r.path.startsWith('/down')).length).toBeLessThanOrEqual(4);
     const up = await h.store.listDeliveries({ destinationId: 'up', limit: 1000 });
     expect(up.filter((d) => d.status === 'delivered').length).toBe(200);
     const down = await h.store.listDeliveries({ destinationId: 'down', limit: 1000 });
