@@ -12,6 +12,7 @@
  * All times are epoch milliseconds. All methods are async so PostgreSQL can implement them.
  */
 import type { SegmentEvent, JsonObject } from '../core/event.js';
+import type { PrivacyStore } from './privacy-types.js';
 
 export type DeliveryStatus = 'pending' | 'in_flight' | 'delivered' | 'retry_wait' | 'dead';
 
@@ -239,7 +240,7 @@ export interface DeliveryStore {
   deliveryBreakdown(destinationId: string): Promise<DeliveryBreakdown>;
 }
 
-export interface Store extends EventStore, DeliveryStore, Partial<ActivitySeriesReader> {
+export interface Store extends EventStore, DeliveryStore, PrivacyStore, Partial<ActivitySeriesReader> {
   readonly kind: 'sqlite' | 'postgres';
   /** Run pending schema migrations (safe when several processes start at once). */
   migrate(): Promise<void>;

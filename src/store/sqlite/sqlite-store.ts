@@ -43,6 +43,24 @@ import type { SnapshotChange, StartSyncRunResult, SyncRowError, SyncRun, SyncRun
 import * as syncRuns from './sync-runs.js';
 import * as syncRowErrors from './sync-row-errors.js';
 import * as syncSnapshot from './sync-snapshot.js';
+import type {
+  AuditEntry,
+  AuditInput,
+  ClaimedPrivacyTarget,
+  IdentifierKind,
+  NewPrivacyRequest,
+  PrivacyRequest,
+  PrivacyRequestStatus,
+  PrivacyTargetOutcome,
+  PurgeCounts,
+  Suppression,
+  UserIdentifiers,
+} from '../privacy-types.js';
+import * as privacyRequests from './privacy-requests.js';
+import * as privacyTargets from './privacy-targets.js';
+import * as privacyAudit from './privacy-audit.js';
+import * as suppressions from './suppressions.js';
+import { purgeUserData } from './purge-user-data.js';
 
 export interface SqliteStoreOptions {
   /** Group-commit window in ms (config `ingest.commitWindowMs`). Default 2. */
@@ -260,5 +278,70 @@ export class SqliteStore implements Store, SyncStore {
   }
   async resetSnapshot(syncId: string): Promise<number> {
     return syncSnapshot.resetSnapshot(this.db, syncId);
+  }
+
+  // ---- privacy (PrivacyStore, src/store/privacy-types.ts) ----
+  async createPrivacyRequest(input: NewPrivacyRequest): Promise<PrivacyRequest> {
+    return privacyRequests.createPrivacyRequest(this.db, input);
+  }
+  async getPrivacyRequest(id: string): Promise<PrivacyRequest | undefined> {
+    return privacyRequests.getPrivacyRequest(this.db, id);
+  }
+  async listPrivacyRequests(q?: { limit?: number; before?: number; status?: PrivacyRequestStatus }): Promise<PrivacyRequest[]> {
+    return privacyRequests.listPrivacyRequests(this.db, q);
+  }
+  async purgeUserData(ids: UserIdentifiers, opts: { note: string }): Promise<PurgeCounts> {
+    this.committer.flush(); // events acknowledged before the request are purged too
+    return purgeUserData(this.db, ids, opts);
+  }
+  async recordPurge(requestId: string, counts: PurgeCounts, now: number, repurgeAt: number | null): Promise<void> {
+    privacyRequests.recordPurge(this.db, requestId, counts, now, repurgeAt);
+  }
+  async dueRepurges(now: number, limit?: number): Promise<{ requestId: string; userId?: string; anonymousId?: string }[]> {
+    return privacyRequests.dueRepurges(this.db, now, limit);
+  }
+  async claimPrivacyTargets(q: { owner: string; leaseMs: number; now: number; limit: number; requestId?: string }): Promise<ClaimedPrivacyTarget[]> {
+    return privacyTargets.claimPrivacyTargets(this.db, q);
+  }
+  async completePrivacyTarget(outcome: PrivacyTargetOutcome): Promise<boolean> {
+    return privacyTargets.completePrivacyTarget(this.db, outcome);
+  }
+  async nextPrivacyDueAt(): Promise<number | undefined> {
+    return privacyTargets.nextPrivacyDueAt(this.db);
+  }
+  async addSuppression(s: Suppression): Promise<boolean> {
+    return suppressions.addSuppression(this.db, s);
+  }
+  async removeSuppression(kind: IdentifierKind, identifier: string): Promise<boolean> {
+    return suppressions.removeSuppression(this.db, kind, identifier);
+  }
+  async listSuppressions(): Promise<Suppression[]> {
+    return suppressions.listSuppressions(this.db);
+  }
+  async suppressionVersion(): Promise<number> {
+    return suppressions.suppressionVersion(this.db);
+  }
+  async appendPrivacyAudit(entry: AuditInput): Promise<void> {
+    privacyAudit.appendPrivacyAudit(this.db, entry);
+  }
+  async listPrivacyAudit(q?: { limit?: number; before?: number; requestId?: string }): Promise<AuditEntry[]> {
+    return privacyAudit.listPrivacyAudit(this.db, q);
+  }
+
+  // ---- maintenance (MaintenanceStore, src/store/maintenance-types.ts) ----
+  async purgeDeliveredEvents(input: PurgeInput): Promise<PurgeResult> {
+    return purgeDeliveredEvents(this.db, input);
+  }
+  async purgeDeadLetters(input: PurgeInput): Promise<PurgeResult> {
+    return purgeDeadLetters(this.db, input);
+  }
+  async purgeRejected(input: PurgeInput): Promise<PurgeResult> {
+    return purgeRejected(this.db, input);
+  }
+  async reclaimSpace(opts?: { maxBytes?: number }): Promise<ReclaimResult> {
+    return reclaimSpace(this.db, { maxBytes: opts?.maxBytes, memory: this.file === ':memory:' });
+  }
+  async storeStats(_now: number): Promise<StoreStats> {
+    return readStoreStats(this.db, this.file);
   }
 }

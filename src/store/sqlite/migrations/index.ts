@@ -1,5 +1,6 @@
 import { sql as core001 } from './001_core.js';
 import { sql as syncs002 } from './002_syncs.js';
+import { sql as privacy003 } from './003_privacy.js';
 
 export interface Migration {
   version: number;
@@ -15,4 +16,5 @@ export interface Migration {
 export const MIGRATIONS: Migration[] = [
   { version: 1, name: 'core', sql: core001 },
   { version: 2, name: 'syncs', sql: syncs002 },
+  { version: 3, name: 'privacy', sql: privacy003 },
 ];

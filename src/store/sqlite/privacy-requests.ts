@@ -1,0 +1,145 @@
+import type {
+  IdentifierKind,
+  NewPrivacyRequest,
+  PrivacyRequest,
+  PrivacyRequestStatus,
+  PrivacyTarget,
+  PrivacyTargetStatus,
+  PurgeCounts,
+} from '../privacy-types.js';
+import type { SqliteDb } from './db.js';
+import { appendPrivacyAudit } from './privacy-audit.js';
+
+interface RequestRow {
+  id: string;
+  kind: 'delete';
+  user_id: string | null;
+  anonymous_id: string | null;
+  requested_by: string;
+  via: string;
+  requested_at: number;
+  status: PrivacyRequestStatus;
+  completed_at: number | null;
+  purged: string | null;
+  purged_at: number | null;
+}
+
+export interface TargetRow {
+  request_id: string;
+  destination_id: string;
+  destination_type: string;
+  identifier_kind: IdentifierKind;
+  status: PrivacyTargetStatus;
+  attempts: number;
+  next_attempt_at: number | null;
+  external_id: string | null;
+  error: string | null;
+  updated_at: number;
+}
+
+export function toTarget(r: TargetRow): PrivacyTarget {
+  return {
+    destinationId: r.destination_id,
+    destinationType: r.destination_type,
+    identifierKind: r.identifier_kind,
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    externalId: r.external_id,
+    error: r.error,
+    updatedAt: r.updated_at,
+  };
+}
+
+const INSERT_REQUEST = `INSERT INTO privacy_requests (id, kind, user_id, anonymous_id, requested_by, via, requested_at, status, completed_at)
+  VALUES (?, 'delete', ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_TARGET = `INSERT INTO privacy_targets
+  (request_id, destination_id, destination_type, identifier_kind, status, attempts, next_attempt_at, error, updated_at)
+  VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)`;
+const TARGETS_OF = `SELECT * FROM privacy_targets WHERE request_id = ? ORDER BY destination_id, identifier_kind DESC`;
+
+/** Status of a request from its targets: any pending → pending; else any failed → failed; else completed. */
+export function requestStatusOf(statuses: PrivacyTargetStatus[]): PrivacyRequestStatus {
+  if (statuses.includes('pending')) return 'pending';
+  if (statuses.includes('failed')) return 'failed';
+  return 'completed';
+}
+
+export function createPrivacyRequest(db: SqliteDb, input: NewPrivacyRequest): PrivacyRequest {
+  db.write(() => {
+    const status = requestStatusOf(input.targets.map((t) => t.status));
+    db.stmt(INSERT_REQUEST).run(input.id, input.userId ?? null, input.anonymousId ?? null, input.requestedBy, input.via, input.now, status, status === 'pending' ? null : input.now);
+    const insert = db.stmt(INSERT_TARGET);
+    for (const t of input.targets) {
+      insert.run(input.id, t.destinationId, t.destinationType, t.identifierKind, t.status, t.status === 'pending' ? input.now : null, t.error ?? null, input.now);
+    }
+    const base = { at: input.now, actor: input.requestedBy, via: input.via, requestId: input.id };
+    for (const kind of ['userId', 'anonymousId'] as const) {
+      const identifier = input[kind];
+      if (identifier) appendPrivacyAudit(db, { ...base, action: 'delete.requested', identifierKind: kind, identifier, detail: { destinations: [...new Set(input.targets.map((t) => t.destinationId))] } });
+    }
+  });
+  return getPrivacyRequest(db, input.id)!;
+}
+
+function toRequest(db: SqliteDb, r: RequestRow): PrivacyRequest {
+  const targets = (db.stmt(TARGETS_OF).all(r.id) as TargetRow[]).map(toTarget);
+  return {
+    id: r.id,
+    kind: r.kind,
+    ...(r.user_id !== null ? { userId: r.user_id } : {}),
+    ...(r.anonymous_id !== null ? { anonymousId: r.anonymous_id } : {}),
+    requestedBy: r.requested_by,
+    via: r.via,
+    requestedAt: r.requested_at,
+    status: r.status,
+    completedAt: r.completed_at,
+    purged: r.purged ? (JSON.parse(r.purged) as PurgeCounts) : null,
+    purgedAt: r.purged_at,
+    targets,
+  };
+}
+
+export function getPrivacyRequest(db: SqliteDb, id: string): PrivacyRequest | undefined {
+  const row = db.stmt('SELECT * FROM privacy_requests WHERE id = ?').get(id) as RequestRow | undefined;
+  return row ? toRequest(db, row) : undefined;
+}
+
+export function listPrivacyRequests(db: SqliteDb, q: { limit?: number; before?: number; status?: PrivacyRequestStatus } = {}): PrivacyRequest[] {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (q.before !== undefined) {
+    where.push('requested_at < ?');
+    params.push(q.before);
+  }
+  if (q.status) {
+    where.push('status = ?');
+    params.push(q.status);
+  }
+  params.push(Math.min(Math.max(q.limit ?? 50, 1), 1000));
+  const rows = db
+    .stmt(`SELECT * FROM privacy_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY requested_at DESC, id DESC LIMIT ?`)
+    .all(...params) as RequestRow[];
+  return rows.map((r) => toRequest(db, r));
+}
+
+export function recordPurge(db: SqliteDb, requestId: string, counts: PurgeCounts, now: number, repurgeAt: number | null): void {
+  db.write(() => {
+    const prev = db.stmt('SELECT purged FROM privacy_requests WHERE id = ?').get(requestId) as { purged: string | null } | undefined;
+    if (!prev) return;
+    // A second pass adds to the first pass's counts.
+    const total = { ...counts };
+    if (prev.purged) {
+      const p = JSON.parse(prev.purged) as Record<string, number>;
+      for (const k of Object.keys(total) as (keyof PurgeCounts)[]) total[k] += p[k] ?? 0;
+    }
+    db.stmt('UPDATE privacy_requests SET purged = ?, purged_at = ?, repurge_at = ? WHERE id = ?').run(JSON.stringify(total), now, repurgeAt, requestId);
+  });
+}
+
+export function dueRepurges(db: SqliteDb, now: number, limit = 10): { requestId: string; userId?: string; anonymousId?: string }[] {
+  const rows = db
+    .stmt('SELECT id, user_id, anonymous_id FROM privacy_requests WHERE repurge_at IS NOT NULL AND repurge_at <= ? ORDER BY repurge_at LIMIT ?')
+    .all(now, limit) as { id: string; user_id: string | null; anonymous_id: string | null }[];
+  return rows.map((r) => ({ requestId: r.id, ...(r.user_id !== null ? { userId: r.user_id } : {}), ...(r.anonymous_id !== null ? { anonymousId: r.anonymous_id } : {}) }));
+}
