@@ -4,6 +4,7 @@
  * Events are ~600 bytes, appended in 100-event requests, each with one delivery; `concurrency` requests are in flight
  * at once (as concurrent HTTP requests would be), so group commit shares one fsync among them.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +32,7 @@ function event(now: number): SegmentEvent {
   return {
     type: 'track',
     event: n % 10 === 0 ? 'Signed Up' : 'Order Completed',
-    messageId: `bench-${process.pid}-${n}`,
+    messageId: randomUUID(), // random keys, as SDKs send: the realistic (costly) case for the index
     userId: `user-${n % 50_000}`,
     anonymousId: `anon-${(n * 7919) % 100_000}-6f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b`,
     properties: { revenue: 4200, value: 42.5, currency: 'USD', orderId: `order-${n}`, sku: 'SKU-12345', qty: 2 },
@@ -46,6 +47,10 @@ function event(now: number): SegmentEvent {
     sentAt: ts,
     receivedAt: ts,
   };
+}
+
+function cpuSeconds(u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1e6;
 }
 
 function mb(n: number): string {
@@ -65,6 +70,7 @@ const rssTimer = setInterval(sampleRss, 100);
 const requests = Math.ceil(totalEvents / 100);
 let next = 0;
 const t0 = performance.now();
+const c0 = process.cpuUsage();
 async function client(): Promise<void> {
   while (next < requests) {
     next++;
@@ -85,10 +91,12 @@ async function client(): Promise<void> {
 }
 await Promise.all(Array.from({ length: concurrency }, client));
 const appendMs = performance.now() - t0;
+const appendCpu = cpuSeconds(process.cpuUsage(c0));
 const appended = requests * 100;
 
 // --- claim + complete ---
 const t1 = performance.now();
+const c1 = process.cpuUsage();
 let drained = 0;
 let claims = 0;
 for (;;) {
@@ -107,16 +115,22 @@ for (;;) {
   drained += batch.length;
 }
 const drainMs = performance.now() - t1;
+const drainCpu = cpuSeconds(process.cpuUsage(c1));
 clearInterval(rssTimer);
 sampleRss();
 
 console.log(`store: ${store.kind} (${url.startsWith('sqlite:') ? 'WAL, synchronous=FULL' : url})`);
 console.log(`event size: ~${sample} bytes JSON; ${appended} events in ${requests} appends of 100, ${concurrency} in flight`);
-console.log(`append: ${Math.round(appended / (appendMs / 1000))} events/s (${(appendMs / 1000).toFixed(2)} s)`);
+console.log(
+  `append: ${Math.round(appended / (appendMs / 1000))} events/s (${(appendMs / 1000).toFixed(2)} s; ` +
+    `${Math.round(appended / appendCpu)} events per CPU-second)`,
+);
 console.log(
   `claim+complete: ${Math.round(drained / (drainMs / 1000))} deliveries/s (${claims} batches of ${claimBatch}, ` +
-    `${withAttempts ? 'one attempt row each' : 'no attempt rows'}, ${(drainMs / 1000).toFixed(2)} s)`,
+    `${withAttempts ? 'one attempt row each' : 'no attempt rows'}, ${(drainMs / 1000).toFixed(2)} s; ` +
+    `${Math.round(drained / drainCpu)} per CPU-second)`,
 );
-console.log(`peak RSS: ${mb(peakRss)}`);
+const load = (await import('node:os')).loadavg()[0]!.toFixed(1);
+console.log(`peak RSS: ${mb(peakRss)}; load average at the end: ${load} on ${(await import('node:os')).cpus().length} cores`);
 await store.close();
 if (urlArg < 0) rmSync(dir, { recursive: true, force: true });

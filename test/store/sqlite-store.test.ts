@@ -135,18 +135,6 @@ describe('durability and maintenance', () => {
     await s2.close();
   });
 
-  it('purges dedup rows older than the window, after which the messageId is new again', async () => {
-    const store = new SqliteStore(join(dir, 'd.db'));
-    await store.migrate();
-    await store.appendEvents(input(['old'], T));
-    await store.appendEvents(input(['recent'], T + 50_000));
-    expect(await store.sweepDedup(T + 70_000)).toBe(1); // window 60 s: 'old' goes, 'recent' stays
-    const count = store.db.raw.prepare('SELECT count(*) AS n FROM dedup').get() as { n: number };
-    expect(count.n).toBe(1);
-    expect(await store.purgeDedup(T + 1_000_000, 10)).toBe(1);
-    await store.close();
-  });
-
   it('checkpoints and truncates the WAL once it passes the threshold', async () => {
     const file = join(dir, 'w.db');
     const store = new SqliteStore(file, { walCheckpointBytes: 64 * 1024, walCheckIntervalMs: 5 });

@@ -4,13 +4,12 @@ import type { SqliteDb } from './db.js';
 import { jsonOrNull } from './rows.js';
 
 /**
- * One statement decides and records the dedup verdict: the upsert inserts a new messageId, or refreshes one last seen
- * before the window start (a messageId older than the window is accepted again); a messageId inside the window matches
- * the conflict but fails the WHERE, so `changes` is 0 and the event is a duplicate. One B-tree probe per event instead
- * of SELECT-then-INSERT.
+ * Dedup: the last acceptance of this messageId in this source, through the `events_message_id` index (see 001_core for
+ * why there is no separate dedup table). Seen at or after the window start → duplicate; never seen, or only before the
+ * window → accepted again. Earlier events of the same group transaction are visible here, so duplicates within one
+ * request or one group are caught too.
  */
-const DEDUP = `INSERT INTO dedup (source_id, message_id, seen_at) VALUES (?, ?, ?)
-  ON CONFLICT (source_id, message_id) DO UPDATE SET seen_at = excluded.seen_at WHERE dedup.seen_at < ?`;
+const LAST_SEEN = 'SELECT max(received_at) AS seen FROM events WHERE message_id = ? AND source_id = ?';
 
 const INSERT_EVENT = `INSERT INTO events
   (source_id, message_id, type, user_id, anonymous_id, event_name, received_at, body)
@@ -42,7 +41,7 @@ export function laneOf(destinationId: string, action: string): string {
  * inside a transaction, so multi-row VALUES lists would save little and cost a statement per batch size.
  */
 export function appendEvents(db: SqliteDb, input: AppendInput): AppendResult {
-  const dedup = db.stmt(DEDUP);
+  const lastSeen = db.stmt(LAST_SEEN);
   const insertEvent = db.stmt(INSERT_EVENT);
   const insertDelivery = db.stmt(INSERT_DELIVERY);
   const { sourceId, now } = input;
@@ -52,7 +51,8 @@ export function appendEvents(db: SqliteDb, input: AppendInput): AppendResult {
   let accepted = 0;
   const counts = new LaneCountDelta();
   for (const { event, deliveries } of input.events) {
-    if (dedup.run(sourceId, event.messageId, now, windowStart).changes === 0) {
+    const seen = (lastSeen.get(event.messageId, sourceId) as { seen: number | null }).seen;
+    if (seen !== null && seen >= windowStart) {
       outcomes.push('duplicate');
       continue;
     }

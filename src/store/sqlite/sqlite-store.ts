@@ -31,7 +31,6 @@ import { getEvent, listEvents } from './list-events.js';
 import { listRejected } from './list-rejected.js';
 import { migrate } from './migrate.js';
 import { purgeDead } from './purge-dead.js';
-import { purgeDedup } from './purge-dedup.js';
 import { readActivitySeries } from './read-activity-series.js';
 import { readDeliveryBreakdown } from './read-delivery-breakdown.js';
 import { readIngestStats } from './read-ingest-stats.js';
@@ -43,6 +42,12 @@ import type { SnapshotChange, StartSyncRunResult, SyncRowError, SyncRun, SyncRun
 import * as syncRuns from './sync-runs.js';
 import * as syncRowErrors from './sync-row-errors.js';
 import * as syncSnapshot from './sync-snapshot.js';
+import type { MaintenanceStore, PurgeInput, PurgeResult, ReclaimResult, StoreStats } from '../maintenance-types.js';
+import { purgeDeliveredEvents } from './purge-delivered-events.js';
+import { purgeDeadLetters } from './purge-dead-letters.js';
+import { purgeRejected } from './purge-rejected.js';
+import { reclaimSpace } from './reclaim-space.js';
+import { readStoreStats } from './read-store-stats.js';
 import type {
   AuditEntry,
   AuditInput,
@@ -69,15 +74,13 @@ export interface SqliteStoreOptions {
   walCheckpointBytes?: number;
   /** How often the WAL size is checked. Default 1 s. */
   walCheckIntervalMs?: number;
-  /** How often old dedup rows are swept (rows older than the largest dedup window seen). Default 60 s. */
-  dedupPurgeIntervalMs?: number;
   /** Page cache in KiB. Default 32 MiB. */
   cacheKiB?: number;
   logger?: Logger;
 }
 
 /** The SQLite store: a thin shell that delegates each method to its one-operation file. */
-export class SqliteStore implements Store, SyncStore {
+export class SqliteStore implements Store, SyncStore, MaintenanceStore {
   readonly kind = 'sqlite' as const;
   readonly file: string;
   readonly db: SqliteDb;
@@ -87,8 +90,6 @@ export class SqliteStore implements Store, SyncStore {
   private readonly opts: SqliteStoreOptions;
   private migrated = false;
   private closed = false;
-  private maxDedupWindowMs = 0;
-  private purgingDedup = false;
 
   constructor(file: string, opts: SqliteStoreOptions = {}) {
     this.file = file;
@@ -121,34 +122,6 @@ export class SqliteStore implements Store, SyncStore {
       t.unref();
       this.timers.push(t);
     }
-    const p = setInterval(() => void this.sweepDedup(Date.now()), this.opts.dedupPurgeIntervalMs ?? 60_000);
-    p.unref();
-    this.timers.push(p);
-  }
-
-  /** Delete dedup rows older than the largest window this process has used, in bounded chunks. */
-  async sweepDedup(now: number): Promise<number> {
-    if (this.purgingDedup || this.maxDedupWindowMs === 0 || this.closed) return 0;
-    this.purgingDedup = true;
-    let total = 0;
-    try {
-      for (;;) {
-        const n = purgeDedup(this.db, now - this.maxDedupWindowMs);
-        total += n;
-        if (n < 10_000 || this.closed) break;
-        await new Promise((r) => setImmediate(r)); // let requests in between chunks
-      }
-    } catch (err) {
-      this.logger?.warn({ err }, 'store: dedup purge failed');
-    } finally {
-      this.purgingDedup = false;
-    }
-    return total;
-  }
-
-  /** Delete dedup rows last seen before `olderThan` (at most `limit`). Not part of `Store`; maintenance/tests. */
-  async purgeDedup(olderThan: number, limit?: number): Promise<number> {
-    return purgeDedup(this.db, olderThan, limit);
   }
 
   async ping(): Promise<void> {
@@ -165,7 +138,6 @@ export class SqliteStore implements Store, SyncStore {
 
   appendEvents(input: AppendInput): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
-    if (input.dedupWindowMs > this.maxDedupWindowMs) this.maxDedupWindowMs = input.dedupWindowMs;
     return this.committer.append(input);
   }
 

@@ -1,5 +1,5 @@
 /**
- * 001 core: events, dedup, rejected records, ingest counters, deliveries, the attempt log and per-lane counts.
+ * 001 core: events (with the dedup index), rejected records, ingest counters, deliveries, the attempt log and per-lane counts.
  * Reserved numbers: 002 syncs, 003 privacy, 004 limiter/maintenance.
  */
 export const sql = /* sql */ `
@@ -15,21 +15,17 @@ CREATE TABLE events (
   received_at   INTEGER NOT NULL,
   body          TEXT    NOT NULL
 );
--- Admin search (userId, messageId, event) newest first: (col, rowid) entries are already in id order.
+-- Admin search (userId, event) newest first: (col, rowid) entries are already in id order.
 -- Partial on NOT NULL: identify/page rows without the column cost nothing.
 CREATE INDEX events_user_id    ON events(user_id)    WHERE user_id IS NOT NULL;
-CREATE INDEX events_message_id ON events(message_id);
 CREATE INDEX events_event_name ON events(event_name) WHERE event_name IS NOT NULL;
-
--- messageIds seen per source. WITHOUT ROWID: the key is the row, one B-tree instead of two.
--- seen_at index: the purge deletes the oldest rows by range instead of scanning the table.
-CREATE TABLE dedup (
-  source_id   TEXT    NOT NULL,
-  message_id  TEXT    NOT NULL,
-  seen_at     INTEGER NOT NULL,
-  PRIMARY KEY (source_id, message_id)
-) WITHOUT ROWID;
-CREATE INDEX dedup_seen_at ON dedup(seen_at);
+-- Dedup memory AND messageId search in one B-tree. A separate dedup(source_id, message_id, seen_at) table would be a
+-- second random-key B-tree per event, written at every append: measured on the 2-core box (CPU µs per event, 100k
+-- ~700-byte events, 1,600 per transaction) dedup upsert 16.9 + events insert 22.7 = 39.6, against 22.3 for this
+-- index probe + insert: ~30 % of the store's ingest cost. The window check reads max(received_at) of the
+-- messageId in this source (append-events.ts). Consequence: the effective dedup window is at most the events'
+-- retention (default 7 d against a 24 h window), and nothing needs purging.
+CREATE INDEX events_message_id ON events(message_id, source_id);
 
 CREATE TABLE rejected (
   id           INTEGER PRIMARY KEY,
