@@ -40,6 +40,9 @@ export interface SqliteConnectionOptions {
 /** Open the file (or `:memory:`) with the pragmas a durable queue needs (anchors §2.2). */
 export function openConnection(file: string, opts: SqliteConnectionOptions = {}): SqliteDb {
   const raw = new Database(file);
+  // Takes effect only on a new, empty file: lets retention give free pages back (reclaim-space.ts). Existing
+  // files keep their mode until a VACUUM (docs/operations.md).
+  raw.pragma('auto_vacuum = INCREMENTAL');
   // WAL: readers never block the writer. FULL: fsync the WAL at every commit, so a commit survives power loss;
   // group commit (group-commit.ts) pays that fsync once per batch of requests instead of once per request.
   raw.pragma('journal_mode = WAL');
