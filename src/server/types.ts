@@ -9,6 +9,7 @@ import type { EventRouter, Ingest } from '../pipeline/ingest.js';
 import type { AdminToken } from './admin/token.js';
 import type { Logger } from '../logger.js';
 import type { DeliveryService } from '../pipeline/delivery-service.js';
+import type { SyncService } from '../sync/service.js';
 
 export interface ServerDeps {
   config: OptirelayConfig;
@@ -20,6 +21,8 @@ export interface ServerDeps {
   adminToken: string;
   /** The running delivery service (destination runtimes + deliverer), when the deliverer worker runs. */
   delivery?: DeliveryService;
+  /** The sync service (runs, plans, history), when the sync scheduler worker runs; admin routes create one otherwise. */
+  syncs?: SyncService;
 }
 
 /** What background workers are built from (workers.ts): the deps plus the router and the admin token details. */

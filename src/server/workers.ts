@@ -5,6 +5,7 @@
  */
 import type { AppCore } from './types.js';
 import { attachDeliveryService } from '../pipeline/delivery-service.js';
+import { attachSyncScheduler } from '../sync/scheduler.js';
 
 export interface Worker {
   /** For logs: `deliverer`, `sync-scheduler`, … */
@@ -18,4 +19,5 @@ export type WorkerFactory = (app: AppCore) => Worker | undefined;
 
 export const WORKER_FACTORIES: WorkerFactory[] = [
   (app) => attachDeliveryService(app),
+  (app) => attachSyncScheduler(app),
 ];
