@@ -33,6 +33,11 @@ export interface IngestDeps {
 export interface IngestOptions {
   /** Single-message endpoints (`/v1/track`, `/v1/t`, …) imply the type. */
   impliedType?: EventType;
+  /**
+   * Each message's size in bytes as sent (or 'fit': the whole body is within the per-event limit). Without it,
+   * each message is measured as the UTF-8 length of its JSON.stringify.
+   */
+  sizes?: readonly number[] | 'fit';
 }
 
 export interface IngestResult {
@@ -77,6 +82,7 @@ export class Ingest {
     if (bad) throw new RequestError('invalid_request', bad.message, 400, { field: bad.field });
 
     const { router, isSuppressed } = this.deps;
+    const sizes = opts.sizes;
     const now = this.deps.clock.now();
     const receivedAtIso = new Date(now).toISOString();
     const envelopeSentAt = typeof env.sentAt === 'string' ? Date.parse(env.sentAt) : NaN;
@@ -88,7 +94,8 @@ export class Ingest {
 
     for (let index = 0; index < messages.length; index++) {
       const raw = messages[index];
-      const r = normaliseMessage({ raw, index, impliedType: opts.impliedType, envelope: env, receivedAt: now, receivedAtIso, envelopeSentAt, envelopeSentAtIso });
+      const size = sizes === 'fit' ? 0 : sizes?.[index];
+      const r = normaliseMessage({ raw, index, size, impliedType: opts.impliedType, envelope: env, receivedAt: now, receivedAtIso, envelopeSentAt, envelopeSentAtIso });
       if ('rejection' in r) {
         rejected.push(r.rejection);
         rejectedRecords.push({

@@ -6,7 +6,22 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { RequestError } from '../core/errors.js';
-import { MAX_REQUEST_BYTES } from '../pipeline/ingest/limits.js';
+import { MAX_EVENT_BYTES, MAX_REQUEST_BYTES } from '../pipeline/ingest/limits.js';
+import { batchElementSizes } from '../pipeline/ingest/event-sizes.js';
+
+/** What the body reader learnt about a parsed body's size (read by the route handler). */
+export interface BodySize {
+  /** Decompressed bytes. */
+  bytes: number;
+  /** Bytes of each `batch` element as sent; only computed when the body is over the per-event limit. */
+  batchSizes?: number[];
+}
+
+const sizes = new WeakMap<object, BodySize>();
+
+export function bodySize(body: object): BodySize | undefined {
+  return sizes.get(body);
+}
 
 const gunzip = promisify(zlib.gunzip);
 const inflate = promisify(zlib.inflate);
@@ -101,5 +116,12 @@ export async function readTrackingBody(stream: Readable, headers: Record<string,
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new RequestError('invalid_request', 'the body must be a JSON object (a message, or {"batch":[…]} for /v1/batch)', 400);
   }
-  return parsed as Record<string, unknown>;
+  const body = parsed as Record<string, unknown>;
+  const info: BodySize = { bytes: buf.length };
+  if (buf.length > MAX_EVENT_BYTES && Array.isArray(body.batch)) {
+    const batchSizes = batchElementSizes(buf);
+    if (batchSizes && batchSizes.length === body.batch.length) info.batchSizes = batchSizes;
+  }
+  sizes.set(body, info);
+  return body;
 }

@@ -11,7 +11,8 @@ import { OptirelayError, RequestError } from '../core/errors.js';
 import type { Ingest } from '../pipeline/ingest.js';
 import type { SourceConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
-import { readTrackingBody } from './body.js';
+import { MAX_EVENT_BYTES } from '../pipeline/ingest/limits.js';
+import { bodySize, readTrackingBody } from './body.js';
 import { errorBody, fastifyErrorCode, sendError } from './errors.js';
 
 export interface TrackingRoutesOptions {
@@ -94,18 +95,24 @@ export async function trackingRoutes(app: FastifyInstance, opts: TrackingRoutesO
     }
     let messages: unknown[];
     let envelope = {};
-    if (impliedType) messages = [body];
-    else {
+    // Message sizes as sent, so ingest need not re-serialise each one for the 32 KB check.
+    const size = bodySize(body);
+    let sizes: readonly number[] | 'fit' | undefined = size && size.bytes <= MAX_EVENT_BYTES ? 'fit' : undefined;
+    if (impliedType) {
+      messages = [body];
+      if (size && !sizes) sizes = [size.bytes];
+    } else {
       const batch = body.batch;
       if (!Array.isArray(batch)) {
         return sendError(reply, 400, 'invalid_request', 'the body must be {"batch":[…messages]}: "batch" (an array) is missing', { field: 'batch' });
       }
       messages = batch;
       envelope = { sentAt: body.sentAt, context: body.context, integrations: body.integrations };
+      sizes ??= size?.batchSizes;
     }
     let result;
     try {
-      result = await ingest.accept(sourceId, messages, envelope, { impliedType });
+      result = await ingest.accept(sourceId, messages, envelope, { impliedType, sizes });
     } catch (e) {
       if (e instanceof RequestError) throw e;
       logger.error({ err: e, sourceId }, 'store write failed; answering 503 so the client retries');

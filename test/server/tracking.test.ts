@@ -221,6 +221,20 @@ describe('limits and bad input', () => {
     expect(huge?.body).toMatchObject({ truncated: true, messageId: 'nb-huge' }); // an over-size body is not kept
   });
 
+  it('measures each event as sent: an over-32 KB single message is rejected, a pretty-printed batch is measured per element', async () => {
+    const single = await post(`${ts.url}/v1/track`, { userId: 'u', event: 'Big', messageId: 'single-big', properties: { pad: 'x'.repeat(33_000) } }, auth);
+    expect(single.status).toBe(200);
+    expect(single.json).toMatchObject({ rejected: [{ index: 0, code: 'event_too_large', messageId: 'single-big' }] });
+    const batch = [
+      { type: 'track', userId: 'u', event: 'Small', messageId: 'pretty-small', properties: { pad: 'y'.repeat(20_000) } },
+      { type: 'track', userId: 'u', event: 'Big', messageId: 'pretty-big', properties: { pad: 'z'.repeat(32_800) } },
+    ];
+    const pretty = await post(`${ts.url}/v1/batch`, JSON.stringify({ batch }, null, 2), auth);
+    expect(pretty.json).toMatchObject({ success: true, rejected: [{ index: 1, code: 'event_too_large', messageId: 'pretty-big' }] });
+    expect(await eventByMessageId('pretty-small')).toBeDefined();
+    expect(await eventByMessageId('single-big')).toBeUndefined();
+  });
+
   it('a single-message endpoint reports an invalid message in the same way', async () => {
     const res = await post(`${ts.url}/v1/track`, { userId: 'u' }, auth);
     expect(res.status).toBe(200);

@@ -58,6 +58,8 @@ function parseTime(v: unknown): number {
 export interface NormaliseInput {
   raw: unknown;
   index: number;
+  /** The message's size in bytes as sent, when the caller knows it; else its JSON.stringify is measured. */
+  size?: number;
   /** The type implied by a single-message endpoint (`/v1/track` → track); overrides the message's own `type`. */
   impliedType?: EventType;
   envelope: Envelope;
@@ -89,7 +91,7 @@ export function normaliseMessage(inp: NormaliseInput): { event: SegmentEvent } |
     messageId = rawId;
   }
 
-  const size = fitsInBytes(JSON.stringify(msg), MAX_EVENT_BYTES);
+  const size = inp.size !== undefined ? { fits: inp.size <= MAX_EVENT_BYTES, bytes: inp.size } : fitsInBytes(JSON.stringify(msg), MAX_EVENT_BYTES);
   if (!size.fits) {
     return {
       rejection: reject(index, 'event_too_large', '', `event is ${size.bytes} bytes; the limit is 32 KB (${MAX_EVENT_BYTES} bytes) per event — send fewer properties or traits`, messageId),
