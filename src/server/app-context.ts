@@ -11,6 +11,7 @@ import type { Store } from '../store/types.js';
 import { openStore } from '../store/open.js';
 import { Ingest, type EventRouter } from '../pipeline/ingest.js';
 import { Router } from '../pipeline/router.js';
+import { attachPrivacy } from '../privacy/attach.js';
 import { createLogger, type Logger } from '../logger.js';
 import { buildServer, type BuildServerOptions } from './app.js';
 import { ensureAdminToken } from './admin/token.js';
@@ -53,6 +54,7 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
   try {
     const ingest = new Ingest({ store, router, config, clock });
     const core: AppCore = { config, store, router, ingest, logger, clock, adminToken: admin.token, admin };
+    await attachPrivacy(core); // suppression list loaded and plugged into ingest before the server listens
     const factories = opts.workers === false ? [] : Array.isArray(opts.workers) ? opts.workers : WORKER_FACTORIES;
     const workers = factories.map((f) => f(core)).filter((w): w is Worker => w !== undefined);
     const server = await buildServer(core, opts.server);

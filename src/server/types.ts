@@ -9,6 +9,7 @@ import type { EventRouter, Ingest } from '../pipeline/ingest.js';
 import type { AdminToken } from './admin/token.js';
 import type { Logger } from '../logger.js';
 import type { DeliveryService } from '../pipeline/delivery-service.js';
+import type { PrivacyService } from '../privacy/service.js';
 import type { SyncService } from '../sync/service.js';
 
 export interface ServerDeps {
@@ -21,6 +22,8 @@ export interface ServerDeps {
   adminToken: string;
   /** The running delivery service (destination runtimes + deliverer), when the deliverer worker runs. */
   delivery?: DeliveryService;
+  /** User deletion and suppression (src/privacy), attached by createApp. */
+  privacy?: PrivacyService;
   /** The sync service (runs, plans, history), when the sync scheduler worker runs; admin routes create one otherwise. */
   syncs?: SyncService;
 }

@@ -5,6 +5,7 @@
  */
 import type { AppCore } from './types.js';
 import { attachDeliveryService } from '../pipeline/delivery-service.js';
+import { createPrivacyWorker } from '../privacy/attach.js';
 import { attachSyncScheduler } from '../sync/scheduler.js';
 
 export interface Worker {
@@ -19,5 +20,6 @@ export type WorkerFactory = (app: AppCore) => Worker | undefined;
 
 export const WORKER_FACTORIES: WorkerFactory[] = [
   (app) => attachDeliveryService(app),
+  (app) => createPrivacyWorker(app),
   (app) => attachSyncScheduler(app),
 ];

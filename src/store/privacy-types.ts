@@ -57,6 +57,8 @@ export interface NewPrivacyRequest extends UserIdentifiers {
   via: string;
   now: number;
   targets: NewPrivacyTarget[];
+  /** Schedule a store purge pass at this time (the caller purges at once; this covers a crash before it did). */
+  purgeAt?: number;
 }
 
 export interface PrivacyTarget {

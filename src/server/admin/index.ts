@@ -13,6 +13,7 @@ import { rejectedRoutes } from './rejected.js';
 import { statsRoutes } from './stats.js';
 import { configRoutes } from './config.js';
 import { deliveriesRoutes } from './deliveries-routes.js';
+import { privacyRoutes } from './privacy-routes.js';
 import { syncsRoutes } from './syncs-routes.js';
 import { consoleTimeseriesRoutes } from './console-timeseries.js';
 import { consoleDestinationsRoutes } from './console-destinations.js';
@@ -25,6 +26,7 @@ export const ADMIN_ROUTE_MODULES: AdminRouteModule[] = [
   statsRoutes,
   configRoutes,
   deliveriesRoutes,
+  privacyRoutes,
   consoleTimeseriesRoutes,
   consoleDestinationsRoutes,
   syncsRoutes,

@@ -51,8 +51,8 @@ export function toTarget(r: TargetRow): PrivacyTarget {
   };
 }
 
-const INSERT_REQUEST = `INSERT INTO privacy_requests (id, kind, user_id, anonymous_id, requested_by, via, requested_at, status, completed_at)
-  VALUES (?, 'delete', ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_REQUEST = `INSERT INTO privacy_requests (id, kind, user_id, anonymous_id, requested_by, via, requested_at, status, completed_at, repurge_at)
+  VALUES (?, 'delete', ?, ?, ?, ?, ?, ?, ?, ?)`;
 const INSERT_TARGET = `INSERT INTO privacy_targets
   (request_id, destination_id, destination_type, identifier_kind, status, attempts, next_attempt_at, error, updated_at)
   VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)`;
@@ -68,7 +68,7 @@ export function requestStatusOf(statuses: PrivacyTargetStatus[]): PrivacyRequest
 export function createPrivacyRequest(db: SqliteDb, input: NewPrivacyRequest): PrivacyRequest {
   db.write(() => {
     const status = requestStatusOf(input.targets.map((t) => t.status));
-    db.stmt(INSERT_REQUEST).run(input.id, input.userId ?? null, input.anonymousId ?? null, input.requestedBy, input.via, input.now, status, status === 'pending' ? null : input.now);
+    db.stmt(INSERT_REQUEST).run(input.id, input.userId ?? null, input.anonymousId ?? null, input.requestedBy, input.via, input.now, status, status === 'pending' ? null : input.now, input.purgeAt ?? null);
     const insert = db.stmt(INSERT_TARGET);
     for (const t of input.targets) {
       insert.run(input.id, t.destinationId, t.destinationType, t.identifierKind, t.status, t.status === 'pending' ? input.now : null, t.error ?? null, input.now);
