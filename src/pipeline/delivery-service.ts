@@ -32,7 +32,7 @@ export class DeliveryService {
   destinations: DestinationRuntimes | undefined;
   deliverer: Deliverer | undefined;
 
-  constructor(private readonly deps: DeliveryServiceDeps) {}
+  constructor(private deps: DeliveryServiceDeps) {}
 
   async start(): Promise<void> {
     const { config, logger, clock } = this.deps;
@@ -49,6 +49,31 @@ export class DeliveryService {
   async stop(): Promise<void> {
     await this.deliverer?.stop();
     await this.destinations?.stop();
+  }
+
+  /**
+   * Live reload (server/reload.ts): start the new destination runtimes; stop the old deliverer (batches on the wire
+   * finish and record their outcomes, claimed-but-unsent deliveries go back to pending); run `swap` (ingest starts
+   * routing with the new mappings); start a deliverer on the new runtimes and router with the same rate-limiter
+   * state; stop the old runtimes. Every claimed delivery is completed or released before the new deliverer claims,
+   * so nothing is lost or sent twice. Before start(), only the deps change.
+   */
+  async reload(next: { config: OptirelayConfig; router: DeliveryServiceDeps['router'] }, swap: () => void): Promise<void> {
+    if (!this.deliverer) {
+      swap();
+      this.deps = { ...this.deps, ...next };
+      return;
+    }
+    const { logger, clock } = this.deps;
+    const destinations = await DestinationRuntimes.start({ config: next.config, logger, clock });
+    const old = { deliverer: this.deliverer, destinations: this.destinations };
+    await old.deliverer.stop();
+    swap();
+    this.deps = { ...this.deps, ...next };
+    this.destinations = destinations;
+    this.deliverer = new Deliverer({ ...this.deps, destinations, limiter: old.deliverer.limiter });
+    await this.deliverer.start();
+    await old.destinations?.stop();
   }
 }
 

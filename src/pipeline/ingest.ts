@@ -64,6 +64,16 @@ export class Ingest {
     this.deps.isSuppressed = fn;
   }
 
+  /** Live reload (server/reload.ts): route the next requests with these mappings. */
+  setRouter(router: EventRouter): void {
+    this.deps.router = router;
+  }
+
+  /** Live reload: the ingest settings (dedup window) of the next requests. */
+  setConfig(config: Pick<OptirelayConfig, 'ingest'>): void {
+    this.deps.config = config;
+  }
+
   /**
    * Validate, normalise, route and durably append one request's messages. The message objects are normalised in
    * place (ownership passes to ingest); resolves after the store's commit. Throws RequestError for request-level

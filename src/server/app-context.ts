@@ -58,7 +58,8 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
     const factories = opts.workers === false ? [] : Array.isArray(opts.workers) ? opts.workers : WORKER_FACTORIES;
     const workers = factories.map((f) => f(core)).filter((w): w is Worker => w !== undefined);
     const server = await buildServer(core, opts.server);
-    return { ...core, server, workers };
+    // One object: routes, workers and live reload (server/reload.ts) all see the same fields after a reload.
+    return Object.assign(core, { server, workers });
   } catch (err) {
     if (!opts.store) await store.close();
     throw err;

@@ -9,6 +9,8 @@ import type { EventRouter, Ingest } from '../pipeline/ingest.js';
 import type { AdminToken } from './admin/token.js';
 import type { Logger } from '../logger.js';
 import type { DeliveryService } from '../pipeline/delivery-service.js';
+import type { RetentionWorker } from '../pipeline/retention.js';
+import type { ConfigReloader } from './reload.js';
 import type { PrivacyService } from '../privacy/service.js';
 import type { SyncService } from '../sync/service.js';
 
@@ -22,6 +24,10 @@ export interface ServerDeps {
   adminToken: string;
   /** The running delivery service (destination runtimes + deliverer), when the deliverer worker runs. */
   delivery?: DeliveryService;
+  /** The retention worker (issue 11), when workers run and the store supports maintenance. */
+  retention?: RetentionWorker;
+  /** Live config reload (SIGHUP, POST /admin/v1/config/reload), when workers run and the config came from a file. */
+  reloader?: ConfigReloader;
   /** User deletion and suppression (src/privacy), attached by createApp. */
   privacy?: PrivacyService;
   /** The sync service (runs, plans, history), when the sync scheduler worker runs; admin routes create one otherwise. */

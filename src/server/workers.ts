@@ -7,6 +7,8 @@ import type { AppCore } from './types.js';
 import { attachDeliveryService } from '../pipeline/delivery-service.js';
 import { createPrivacyWorker } from '../privacy/attach.js';
 import { attachSyncScheduler } from '../sync/scheduler.js';
+import { attachRetention } from '../pipeline/retention.js';
+import { attachReloader } from './reload.js';
 
 export interface Worker {
   /** For logs: `deliverer`, `sync-scheduler`, … */
@@ -22,4 +24,7 @@ export const WORKER_FACTORIES: WorkerFactory[] = [
   (app) => attachDeliveryService(app),
   (app) => createPrivacyWorker(app),
   (app) => attachSyncScheduler(app),
+  (app) => attachRetention(app),
+  // Last: reload reaches the services the factories above published on the app.
+  (app) => attachReloader(app),
 ];

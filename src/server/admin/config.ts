@@ -5,7 +5,6 @@ import { anyObject, errorResponses } from './schemas.js';
 import { maskConfig } from './mask.js';
 
 export const configRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
-  const masked = maskConfig(deps.config);
   app.get(
     '/config',
     {
@@ -15,6 +14,6 @@ export const configRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) =>
         response: { 200: { ...anyObject, description: 'OptirelayConfig (docs/configuration.md) with write keys, tokens and API keys replaced by "[redacted]".' }, ...errorResponses },
       },
     },
-    async () => masked,
+    async () => maskConfig(deps.config), // per request: a live reload replaces deps.config
   );
 };

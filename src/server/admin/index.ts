@@ -13,6 +13,7 @@ import { rejectedRoutes } from './rejected.js';
 import { statsRoutes } from './stats.js';
 import { configRoutes } from './config.js';
 import { deliveriesRoutes } from './deliveries-routes.js';
+import { opsRoutes } from './ops-routes.js';
 import { privacyRoutes } from './privacy-routes.js';
 import { syncsRoutes } from './syncs-routes.js';
 import { consoleTimeseriesRoutes } from './console-timeseries.js';
@@ -26,6 +27,7 @@ export const ADMIN_ROUTE_MODULES: AdminRouteModule[] = [
   statsRoutes,
   configRoutes,
   deliveriesRoutes,
+  opsRoutes,
   privacyRoutes,
   consoleTimeseriesRoutes,
   consoleDestinationsRoutes,
