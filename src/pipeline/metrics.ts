@@ -9,14 +9,20 @@
  *   optirelay_lane_rate_factor{lane}                                          (AIMD multiplier, 1 = configured rate)
  *   optirelay_lane_paused{lane}                                               (1 while paused by a 429)
  *   optirelay_datafile_age_seconds{destination}
+ *   optirelay_store_size_bytes / optirelay_store_free_bytes / optirelay_store_wal_bytes          (issue 11, from the store)
+ *   optirelay_store_rows{table} / optirelay_store_oldest_row_age_seconds{table}
+ *   optirelay_retention_purged_rows_total{table} / optirelay_retention_last_sweep_timestamp_seconds
  * plus the Node process defaults (optirelay_process_*, optirelay_nodejs_*).
  *
  * Gauges that come from the store are collected at scrape time (`setLaneStatsSource`), never kept in memory.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LaneStats } from '../store/types.js';
+import type { StoreStats } from '../store/maintenance-types.js';
 
 export type LaneStatsSource = () => Promise<LaneStats[]>;
+/** Store size and rows (cached by the caller: row counts are not free). `now` for the oldest-row age. */
+export type StoreStatsSource = () => Promise<{ stats: StoreStats; now: number } | undefined>;
 export type LimiterStatsSource = () => Promise<{ lane: string; factor: number; paused: boolean }[]>;
 
 export class Metrics {
@@ -34,6 +40,9 @@ export class Metrics {
   private limiterSources: LimiterStatsSource[] = [];
   private datafileAgeFns = new Map<string, () => number | undefined>();
   private collectors: (() => void | Promise<void>)[] = [];
+  private storeStatsSource: StoreStatsSource | undefined;
+  readonly retentionPurged: Counter<'table'>;
+  readonly retentionLastSweep: Gauge;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const r = this.registry;
@@ -120,6 +129,59 @@ export class Metrics {
         }
       },
     });
+    this.retentionPurged = counter('optirelay_retention_purged_rows_total', 'Rows deleted by retention, per table', ['table']);
+    this.retentionLastSweep = new Gauge({ name: 'optirelay_retention_last_sweep_timestamp_seconds', help: 'When the last retention sweep finished (epoch seconds)', registers: [r] });
+    const storeStats = async (): Promise<{ stats: StoreStats; now: number } | undefined> => {
+      try {
+        return await this.storeStatsSource?.();
+      } catch {
+        return undefined; // /readyz reports the store; the scrape goes on
+      }
+    };
+    // One read of the store per scrape feeds the five store gauges (the first collect fetches, the rest reuse it).
+    let pendingStats: Promise<{ stats: StoreStats; now: number } | undefined> | undefined;
+    const statsOnce = (): Promise<{ stats: StoreStats; now: number } | undefined> => {
+      pendingStats ??= storeStats().finally(() => setImmediate(() => (pendingStats = undefined)));
+      return pendingStats;
+    };
+    const storeGauge = (name: string, help: string, pick: (s: StoreStats) => number | undefined): void => {
+      new Gauge({
+        name,
+        help,
+        registers: [r],
+        async collect() {
+          this.reset();
+          const s = await statsOnce();
+          const v = s ? pick(s.stats) : undefined;
+          if (v !== undefined) this.set(v);
+        },
+      });
+    };
+    storeGauge('optirelay_store_size_bytes', 'Store size on disk (SQLite file + WAL; PostgreSQL database size)', (s) => s.sizeBytes);
+    storeGauge('optirelay_store_free_bytes', 'Free space inside the store, reusable before the file grows (SQLite)', (s) => s.freeBytes);
+    storeGauge('optirelay_store_wal_bytes', 'Size of the SQLite -wal file', (s) => s.walBytes);
+    new Gauge({
+      name: 'optirelay_store_rows',
+      help: 'Rows per store table',
+      labelNames: ['table'],
+      registers: [r],
+      async collect() {
+        this.reset();
+        const s = await statsOnce();
+        for (const t of s?.stats.tables ?? []) this.set({ table: t.table }, t.rows);
+      },
+    });
+    new Gauge({
+      name: 'optirelay_store_oldest_row_age_seconds',
+      help: 'Age of the oldest row per store table (retention keeps it near the configured age)',
+      labelNames: ['table'],
+      registers: [r],
+      async collect() {
+        this.reset();
+        const s = await statsOnce();
+        for (const t of s?.stats.tables ?? []) if (t.oldestAt !== null) this.set({ table: t.table }, Math.max(0, (s!.now - t.oldestAt) / 1000));
+      },
+    });
   }
 
   private async laneStats(): Promise<LaneStats[]> {
@@ -139,6 +201,14 @@ export class Metrics {
     this.laneSources.push(src);
     return () => {
       this.laneSources = this.laneSources.filter((s) => s !== src);
+    };
+  }
+
+  /** Where the store gauges come from (issue 11: the ops routes register a cached `store.storeStats`). Returns an unregister function. */
+  setStoreStatsSource(src: StoreStatsSource): () => void {
+    this.storeStatsSource = src;
+    return () => {
+      if (this.storeStatsSource === src) this.storeStatsSource = undefined;
     };
   }
 
