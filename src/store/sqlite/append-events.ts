@@ -1,19 +1,21 @@
 import type { AppendInput, AppendResult } from '../types.js';
 import { LaneCountDelta } from './adjust-lane-counts.js';
 import type { SqliteDb } from './db.js';
+import { messageHash } from './message-hash.js';
 import { jsonOrNull } from './rows.js';
 
 /**
- * Dedup: the last acceptance of this messageId in this source, through the `events_message_id` index (see 001_core for
+ * Dedup: the last acceptance of this messageId in this source, through the `events_message_hash` index (see 001_core for
  * why there is no separate dedup table). Seen at or after the window start → duplicate; never seen, or only before the
  * window → accepted again. Earlier events of the same group transaction are visible here, so duplicates within one
  * request or one group are caught too.
  */
-const LAST_SEEN = 'SELECT max(received_at) AS seen FROM events WHERE message_id = ? AND source_id = ?';
+const LAST_SEEN = `SELECT max(received_at) AS seen FROM events
+  WHERE message_hash = ? AND message_id = ? AND source_id = ?`;
 
 const INSERT_EVENT = `INSERT INTO events
-  (source_id, message_id, type, user_id, anonymous_id, event_name, received_at, body)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+  (source_id, message_id, message_hash, type, user_id, anonymous_id, event_name, received_at, body)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 const INSERT_DELIVERY = `INSERT INTO deliveries
   (event_id, destination_id, mapping_id, action, lane, status, attempts, created_at, updated_at, next_attempt_at,
@@ -51,7 +53,8 @@ export function appendEvents(db: SqliteDb, input: AppendInput): AppendResult {
   let accepted = 0;
   const counts = new LaneCountDelta();
   for (const { event, deliveries } of input.events) {
-    const seen = (lastSeen.get(event.messageId, sourceId) as { seen: number | null }).seen;
+    const hash = messageHash(event.messageId);
+    const seen = (lastSeen.get(hash, event.messageId, sourceId) as { seen: number | null }).seen;
     if (seen !== null && seen >= windowStart) {
       outcomes.push('duplicate');
       continue;
@@ -63,6 +66,7 @@ export function appendEvents(db: SqliteDb, input: AppendInput): AppendResult {
     const eventId = insertEvent.run(
       sourceId,
       event.messageId,
+      hash,
       event.type,
       userId,
       event.anonymousId ?? null,

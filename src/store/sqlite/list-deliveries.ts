@@ -2,6 +2,7 @@ import type { SegmentEvent } from '../../core/event.js';
 import { PayloadValidationError } from '../../core/errors.js';
 import type { Delivery, DeliveryQuery, DeliveryStatus, StoredAttempt } from '../types.js';
 import type { SqliteDb } from './db.js';
+import { messageHash } from './message-hash.js';
 import { DELIVERY_COLUMNS, pageLimit, toDelivery, toStoredAttempt, type AttemptRow, type DeliveryRow } from './rows.js';
 
 /**
@@ -25,7 +26,10 @@ export function listDeliveries(db: SqliteDb, q: DeliveryQuery): Delivery[] {
   add('d.lane = ?', q.lane);
   add('d.event_id = ?', q.eventId);
   add('d.event_id IN (SELECT id FROM events WHERE user_id = ?)', q.userId);
-  add('d.event_id IN (SELECT id FROM events WHERE message_id = ?)', q.messageId);
+  if (q.messageId !== undefined) {
+    where.push('d.event_id IN (SELECT id FROM events WHERE message_hash = ? AND message_id = ?)');
+    params.push(messageHash(q.messageId), q.messageId);
+  }
   add('d.event_name = ?', q.eventName);
   add("instr(lower(coalesce(d.last_error, '')), lower(?)) > 0", q.error);
   params.push(pageLimit(q.limit));

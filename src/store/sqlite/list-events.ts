@@ -1,5 +1,6 @@
 import type { EventQuery, StoredEvent } from '../types.js';
 import type { SqliteDb } from './db.js';
+import { messageHash } from './message-hash.js';
 import { pageLimit, toStoredEvent, type EventRow } from './rows.js';
 
 const COLUMNS = 'id, source_id, message_id, type, user_id, anonymous_id, event_name, received_at, body';
@@ -25,7 +26,10 @@ export function listEvents(db: SqliteDb, q: EventQuery): StoredEvent[] {
   add('user_id = ?', q.userId);
   add('type = ?', q.type);
   add('event_name = ?', q.event);
-  add('message_id = ?', q.messageId);
+  if (q.messageId !== undefined) {
+    where.push('message_hash = ? AND message_id = ?');
+    params.push(messageHash(q.messageId), q.messageId);
+  }
   const ascending = q.after !== undefined && q.before === undefined;
   const sql =
     `SELECT ${COLUMNS} FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +

@@ -8,6 +8,7 @@ CREATE TABLE events (
   id            INTEGER PRIMARY KEY,
   source_id     TEXT    NOT NULL,
   message_id    TEXT    NOT NULL,
+  message_hash  INTEGER NOT NULL,
   type          TEXT    NOT NULL,
   user_id       TEXT,
   anonymous_id  TEXT,
@@ -24,8 +25,9 @@ CREATE INDEX events_event_name ON events(event_name) WHERE event_name IS NOT NUL
 -- ~700-byte events, 1,600 per transaction) dedup upsert 16.9 + events insert 22.7 = 39.6, against 22.3 for this
 -- index probe + insert: ~30 % of the store's ingest cost. The window check reads max(received_at) of the
 -- messageId in this source (append-events.ts). Consequence: the effective dedup window is at most the events'
--- retention (default 7 d against a 24 h window), and nothing needs purging.
-CREATE INDEX events_message_id ON events(message_id, source_id);
+-- retention (default 7 d against a 24 h window), and nothing needs purging. Keyed by a 53-bit hash of the messageId
+-- rather than the text (message-hash.ts: 24 → 17 CPU µs per probe + insert); queries also compare message_id.
+CREATE INDEX events_message_hash ON events(message_hash);
 
 CREATE TABLE rejected (
   id           INTEGER PRIMARY KEY,
