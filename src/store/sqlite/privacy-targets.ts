@@ -13,12 +13,20 @@ const CLAIM = `UPDATE privacy_targets SET lease_owner = :owner, lease_expires_at
     WHERE status = 'pending' AND next_attempt_at <= :now
       AND (lease_expires_at IS NULL OR lease_expires_at <= :now)
       AND (:request IS NULL OR request_id = :request)
-    ORDER BY next_attempt_at LIMIT :limit)
+    ORDER BY next_attempt_at, request_id, destination_id, identifier_kind DESC LIMIT :limit)
   RETURNING *`;
 
 export function claimPrivacyTargets(db: SqliteDb, q: { owner: string; leaseMs: number; now: number; limit: number; requestId?: string }): ClaimedPrivacyTarget[] {
   return db.write(() => {
     const rows = db.stmt(CLAIM).all({ owner: q.owner, expires: q.now + q.leaseMs, now: q.now, request: q.requestId ?? null, limit: q.limit }) as TargetRow[];
+    // RETURNING follows no ORDER BY: put them back in claim order (userId before anonymousId).
+    rows.sort(
+      (a, b) =>
+        (a.next_attempt_at ?? 0) - (b.next_attempt_at ?? 0) ||
+        a.request_id.localeCompare(b.request_id) ||
+        a.destination_id.localeCompare(b.destination_id) ||
+        b.identifier_kind.localeCompare(a.identifier_kind),
+    );
     const ids = db.stmt('SELECT user_id, anonymous_id FROM privacy_requests WHERE id = ?');
     const out: ClaimedPrivacyTarget[] = [];
     for (const r of rows) {
