@@ -28,6 +28,29 @@ export function ago(iso: string | undefined | null): string {
   return `${fmtAge(Date.now() - new Date(iso).getTime())} ago`;
 }
 
+/** JSON, indented; a string holding JSON (a request body sent pre-serialised) is shown parsed. */
 export function pretty(v: unknown): string {
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if ((t.startsWith('{') && t.endsWith('}')) || (t.startsWith('[') && t.endsWith(']'))) {
+      try {
+        return JSON.stringify(JSON.parse(t), null, 2);
+      } catch {
+        return v;
+      }
+    }
+    return v;
+  }
   return JSON.stringify(v, null, 2) ?? 'undefined';
+}
+
+/** A recorded request or response (method/url or status, headers, body) as HTTP-like text. */
+export function httpText(x: unknown): string {
+  if (!x || typeof x !== 'object') return pretty(x);
+  const o = x as { method?: string; url?: string; status?: number; headers?: Record<string, unknown>; body?: unknown; [k: string]: unknown };
+  const first = o.method ? `${o.method} ${o.url ?? ''}` : o.status !== undefined ? `HTTP ${o.status}` : '';
+  const headers = Object.entries(o.headers ?? {}).map(([k, v]) => `${k}: ${String(v)}`);
+  const { method: _m, url: _u, status: _s, headers: _h, body, ...rest } = o;
+  const extra = Object.keys(rest).length ? `\n\n${pretty(rest)}` : '';
+  return `${[first, ...headers].filter(Boolean).join('\n')}${body !== undefined ? `\n\n${pretty(body)}` : ''}${extra}`;
 }

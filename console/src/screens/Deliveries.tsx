@@ -2,7 +2,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { api, qs, type Delivery, type DeliveryDetail, type DeliveryStatus } from '../api';
 import { navigate, useAction, useApi, type Route } from '../hooks';
-import { fmtTime, pretty } from '../format';
+import { fmtTime, httpText, pretty } from '../format';
 import { Card, Empty, ErrorBox, Json as JsonView, Pre, Status } from '../components/ui';
 
 const STATUSES: ('' | DeliveryStatus)[] = ['', 'pending', 'in_flight', 'retry_wait', 'delivered', 'dead'];
@@ -274,13 +274,13 @@ function DeliveryPanel({ id, onClose, onChanged }: { id: number; onClose: () => 
               {a.request ? (
                 <>
                   <h4>Request</h4>
-                  <Pre value={a.request} />
+                  <Pre value={httpText(a.request)} />
                 </>
               ) : null}
               {a.response ? (
                 <>
                   <h4>Response</h4>
-                  <Pre value={a.response} />
+                  <Pre value={httpText(a.response)} />
                 </>
               ) : null}
             </details>

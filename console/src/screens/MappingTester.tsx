@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, type DestinationInfo, type Json, type PreviewResult, type StoredEvent } from '../api';
 import { useAction, useApi } from '../hooks';
-import { fmtTime, pretty } from '../format';
+import { fmtTime, httpText, pretty } from '../format';
 import { Card, CopyButton, ErrorBox, Pre, Status } from '../components/ui';
 
 export interface Draft {
@@ -228,13 +228,13 @@ function Result({ r, sent }: { r: PreviewResult; sent: boolean }): ReactNode {
       {r.request ? (
         <>
           <h3>{sent ? 'Request sent' : 'HTTP request that would be sent (not sent)'}</h3>
-          <Pre value={`${r.request.method} ${r.request.url}\n${Object.entries(r.request.headers).map(([k, v]) => `${k}: ${String(v)}`).join('\n')}\n\n${pretty(r.request.body)}`} />
+          <Pre value={httpText(r.request)} />
         </>
       ) : null}
       {sent && r.response ? (
         <>
           <h3>Response</h3>
-          <Pre value={`HTTP ${r.response.status}\n\n${pretty(r.response.body)}`} />
+          <Pre value={httpText(r.response)} />
         </>
       ) : null}
       <h3>

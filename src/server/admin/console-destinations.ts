@@ -191,7 +191,7 @@ export const consoleDestinationsRoutes: FastifyPluginAsync<ServerDeps> = async (
       return sendError(reply, 503, 'unavailable', `destination "${dest.id}" is not running in this process (disabled, failed to start, or serve --no-workers); a test event needs it`);
     }
     try {
-      const result = await previewMapping(dest, type, live, req.body, mode);
+      const result = await previewMapping(dest, type, live, req.body, mode, deps.clock.now());
       if (mode === 'send') req.log.info({ destination: dest.id, action: req.body.action, outcome: result.outcome?.status }, 'console: test event sent');
       return result;
     } catch (err) {

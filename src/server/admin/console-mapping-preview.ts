@@ -7,6 +7,7 @@
  * performBatch with a capturing HttpClient that records each request (secrets redacted) and answers a fake 200
  * without sending anything. `send` mode uses the destination's real HttpClient instead: one real request.
  */
+import { randomUUID } from 'node:crypto';
 import { stringify } from 'yaml';
 import { PayloadValidationError, RetryableError } from '../../core/errors.js';
 import type { SegmentEvent } from '../../core/event.js';
@@ -116,6 +117,7 @@ export async function previewMapping(
   live: LiveDestination | undefined,
   input: PreviewInput,
   mode: 'preview' | 'send',
+  now: number = Date.now(),
 ): Promise<PreviewResult> {
   const action = Object.prototype.hasOwnProperty.call(type.actions, input.action) ? (type.actions[input.action] as AnyAction) : undefined;
   if (!action) throw new PreviewInputError(`"action": unknown action "${input.action}" for ${type.type}; use one of: ${Object.keys(type.actions).join(', ')}`, 'action');
@@ -138,19 +140,28 @@ export async function previewMapping(
     if (err instanceof MappingValidationError || err instanceof MappingError) throw new PreviewInputError(`"fields": ${err.message}`, 'fields');
     throw err;
   }
-  const event = input.event as unknown as SegmentEvent;
-  const matches = compileTrigger(predicateAst)(input.event);
+  // A pasted event may lack what ingest adds (messageId, timestamp, receivedAt): fill them in as ingest would.
+  const nowIso = new Date(now).toISOString();
+  const raw = input.event;
+  const filled: Record<string, unknown> = {
+    ...raw,
+    messageId: raw.messageId ?? `console-${randomUUID()}`,
+    timestamp: raw.timestamp ?? raw.originalTimestamp ?? nowIso,
+    receivedAt: raw.receivedAt ?? nowIso,
+  };
+  const event = filled as unknown as SegmentEvent;
+  const matches = compileTrigger(predicateAst)(filled);
   const result: PreviewResult = {
     trigger,
     matches,
     fields,
     yaml: mappingYaml(input.id?.trim() || 'my-mapping', input.action, (input.trigger ?? '').trim(), overridesOf(action, input.fields)),
   };
-  if (!matches) result.mismatch = explainMismatch(predicateAst, input.event);
+  if (!matches) result.mismatch = explainMismatch(predicateAst, filled);
 
   let mapped: Record<string, unknown>;
   try {
-    mapped = transform(input.event);
+    mapped = transform(filled);
   } catch (err) {
     if (err instanceof MappingError || err instanceof MappingValidationError) {
       result.errors = [{ field: '', message: err.message }];
