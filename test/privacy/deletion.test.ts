@@ -68,7 +68,7 @@ describe('deletion request', () => {
     expect(odp[0]!.error).toMatch(/ODP REST v3 documents no API to delete/);
 
     const audit = await svc.listAudit({ requestId: r.id });
-    expect(audit.map((a) => a.action).sort()).toEqual(['delete.purged', 'delete.requested', 'delete.requested', 'delete.submitted', 'delete.submitted']);
+    expect(audit.map((a) => a.action).sort()).toEqual(['delete.not_supported', 'delete.not_supported', 'delete.purged', 'delete.requested', 'delete.requested', 'delete.submitted', 'delete.submitted']);
     expect(audit.find((a) => a.action === 'delete.requested')!.actor).toBe('dpo@example.com');
   });
 

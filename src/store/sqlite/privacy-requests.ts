@@ -78,6 +78,10 @@ export function createPrivacyRequest(db: SqliteDb, input: NewPrivacyRequest): Pr
       const identifier = input[kind];
       if (identifier) appendPrivacyAudit(db, { ...base, action: 'delete.requested', identifierKind: kind, identifier, detail: { destinations: [...new Set(input.targets.map((t) => t.destinationId))] } });
     }
+    for (const t of input.targets) {
+      if (t.status === 'pending') continue;
+      appendPrivacyAudit(db, { ...base, actor: 'optirelay', action: `delete.${t.status}`, identifierKind: t.identifierKind, detail: { destinationId: t.destinationId, destinationType: t.destinationType, ...(t.error ? { error: t.error } : {}) } });
+    }
   });
   return getPrivacyRequest(db, input.id)!;
 }
