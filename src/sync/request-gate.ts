@@ -26,6 +26,26 @@ export interface RequestGateOptions {
   signal?: AbortSignal;
   /** Called once per request actually sent. */
   onRequest?: () => void;
+  /** Exact sliding windows over answer times (settings.limitWindows). */
+  windows?: { limit: number; windowMs: number }[];
+}
+
+/** At most `limit` requests per `windowMs`, counted from when each was answered (a ring of answer times). */
+class AnswerWindow {
+  private readonly ring: number[] = [];
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+  ) {}
+  /** ms to wait before the next request may leave. */
+  wait(now: number): number {
+    if (this.ring.length < this.limit) return 0;
+    return Math.max(0, this.ring[0]! + this.windowMs - now + 1);
+  }
+  answered(at: number): void {
+    this.ring.push(at);
+    if (this.ring.length > this.limit) this.ring.shift();
+  }
 }
 
 export class RetriesExhaustedError extends RetryableError {
@@ -44,9 +64,27 @@ export class RequestGate {
   readonly limiter: RateLimiter;
   readonly stats = { requests: 0, rateLimited: 0, retried: 0 };
 
+  private readonly windows: AnswerWindow[];
+
   constructor(private readonly opts: RequestGateOptions) {
     this.limiter = opts.limiter ?? new RateLimiter({ clock: opts.clock });
     this.limiter.configure(opts.key, opts.rate);
+    this.windows = (opts.windows ?? []).map((w) => new AnswerWindow(w.limit, w.windowMs));
+  }
+
+  private async send<T>(fn: () => Promise<T>): Promise<T> {
+    for (;;) {
+      const wait = Math.max(0, ...this.windows.map((w) => w.wait(this.opts.clock.now())));
+      if (wait <= 0) break;
+      await sleep(wait, this.opts.signal);
+      if (this.opts.signal?.aborted) throw new AbortedError();
+    }
+    try {
+      return await fn();
+    } finally {
+      const at = this.opts.clock.now();
+      for (const w of this.windows) w.answered(at);
+    }
   }
 
   async call<T>(fn: () => Promise<T>): Promise<T> {
@@ -62,7 +100,7 @@ export class RequestGate {
       this.stats.requests++;
       o.onRequest?.();
       try {
-        return await fn();
+        return await this.send(fn);
       } catch (err) {
         if (err instanceof RateLimitedError) {
           this.stats.rateLimited++;

@@ -12,7 +12,7 @@ import type { DestinationConfig, OptirelayConfig, SyncConfig } from '../config/t
 import { emptyCounts, type SyncRowError, type SyncRun, type SyncRunCounts, type SyncStore, type SyncTrigger } from '../store/sync-types.js';
 import { createHttpClient, type HttpClient } from '../optimizely/http.js';
 import { RateLimiter } from '../pipeline/rate-limiter.js';
-import { createRestObjects, describeRestError, pacedRate, REST_API_DEFAULT, REST_TYPE, type RestSettings } from '../destinations/optimizely-rest/index.js';
+import { createRestObjects, describeRestError, limitWindows, pacedRate, REST_API_DEFAULT, REST_TYPE, type RestSettings } from '../destinations/optimizely-rest/index.js';
 import { readSource, type Row } from './sources/index.js';
 import { computeDiff, type DiffResult } from './diff.js';
 import { applyListOps, applyObjectOps, RunAbort } from './apply.js';
@@ -248,6 +248,7 @@ export async function runSync(deps: SyncDeps, syncId: string, opts: RunOptions):
         clock,
         key: limiterKey(destination),
         rate,
+        windows: limitWindows(settings),
         limiter: deps.limiter,
         signal: abort.signal,
         backoffBaseMs: deps.backoffBaseMs,

@@ -36,6 +36,8 @@ export interface RestOpts {
   projectId?: string;
   perSecond?: number;
   perMinute?: number;
+  /** Keep the project kind's own limits (no overrides). */
+  kindLimits?: boolean;
 }
 
 /** YAML for a config with one optimizely-rest destination `rest` and the given syncs (YAML text, indented 2). */
@@ -44,8 +46,7 @@ export function configYaml(sb: Sandbox, syncsYaml: string, o: RestOpts = {}): st
     `accessToken: ${o.token ?? DEMO.personalAccessToken}`,
     `projectId: "${o.projectId ?? (o.web ? DEMO.webProjectId : DEMO.projectId)}"`,
     `projectKind: ${o.web ? 'web' : 'feature-experimentation'}`,
-    ...(o.perSecond ? [`requestsPerSecond: ${o.perSecond}`] : [`requestsPerSecond: 200`]),
-    ...(o.perMinute ? [`requestsPerMinute: ${o.perMinute}`] : [`requestsPerMinute: 12000`]),
+    ...(o.kindLimits ? [] : [`requestsPerSecond: ${o.perSecond ?? 200}`, `requestsPerMinute: ${o.perMinute ?? 12000}`]),
   ];
   return `store: "sqlite::memory:"
 sources: []

@@ -63,7 +63,7 @@ export const KIND_LIMITS: Record<ProjectKind, { perSecond: number; perMinute: nu
 /**
  * We pace at this share of the allowed rate: requests leave on schedule but arrive with network jitter, and an
  * early-sent request that arrives late next to an on-time one could put limit+1 requests into one window at
- * Optimizely. 5 % head-room keeps the achieved rate within 10 % of the limit (docs/syncs.md, "Rate limits").
+ * Optimizely. The request gate also keeps exact sliding windows over response times (see `limitWindows`). 5 % head-room keeps the achieved rate within 10 % of the limit (docs/syncs.md, "Rate limits").
  */
 export const PACING = 0.95;
 
@@ -95,4 +95,18 @@ export function allowedRate(settings: RestSettings): { perSecond: number; perMin
 export function pacedRate(settings: RestSettings): RateLimitConfig {
   const a = allowedRate(settings);
   return { perSecond: Math.min(a.perSecond, a.perMinute / 60) * PACING, burst: 0, perMinute: Math.floor(a.perMinute * PACING) };
+}
+
+/**
+ * The limits as sliding windows (count per window): what Optimizely counts. The request gate never sends request
+ * i+N before window W has passed since request i was ANSWERED; the server saw request i before answering it, so
+ * no window at the server can hold more than N, whatever the network latency (a cold first request included).
+ */
+export function limitWindows(settings: RestSettings): { limit: number; windowMs: number }[] {
+  const kind = kindOf(settings);
+  const out: { limit: number; windowMs: number }[] = [];
+  const rps = Number(settings.requestsPerSecond) > 0 ? Number(settings.requestsPerSecond) : kind === 'web' ? undefined : KIND_LIMITS[kind].perSecond;
+  if (rps !== undefined && rps >= 1) out.push({ limit: Math.floor(rps), windowMs: 1000 });
+  out.push({ limit: Math.max(1, Math.floor(allowedRate(settings).perMinute)), windowMs: 60_000 });
+  return out;
 }
