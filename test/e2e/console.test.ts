@@ -82,6 +82,17 @@ destinations:
     endpoints: { eventApi: ${sandbox.endpoints.eventApi}, restApi: ${sandbox.endpoints.restApi} }
     mappings:
       - { id: conversions, action: trackEvent }
+  - id: rest
+    type: optimizely-rest
+    settings: { accessToken: ${DEMO.personalAccessToken}, projectId: "${DEMO.projectId}" }
+    endpoints: { restApi: ${sandbox.endpoints.restApi} }
+syncs:
+  - id: custom-events
+    source: { type: sqlite, path: ${join(ROOT, 'examples', 'warehouse', 'warehouse.db')}, query: "select key, name, description, category from custom_events" }
+    primaryKey: key
+    destination: rest
+    object: customEvent
+    mode: upsert
 `,
   );
   const { config } = await loadAndValidate({ file, cwd: dir });
@@ -182,7 +193,7 @@ describe('web console', () => {
     expect(after.attemptLog.length).toBeGreaterThanOrEqual(2);
 
     await page.getByRole('link', { name: 'Conversion health' }).click();
-    await page.getByText('Rejected, by reason').waitFor();
+    await page.getByRole('heading', { name: 'fx (Optimizely Feature Experimentation)' }).waitFor();
     await page.locator('td.reason').filter({ hasText: 'no_such_event_key' }).first().waitFor();
     await screenshot('conversion-health');
   });
@@ -194,6 +205,19 @@ describe('web console', () => {
     await page.getByRole('button', { name: 'Last day' }).click();
     await page.getByRole('heading', { name: 'Activity over the last day' }).waitFor();
     await screenshot('overview');
+  });
+
+  it('plans and runs a sync with live progress', async () => {
+    await page.getByRole('link', { name: 'Syncs' }).click();
+    await page.getByRole('heading', { name: 'Sync custom-events' }).waitFor();
+    await page.getByRole('button', { name: 'Plan (dry run)' }).click();
+    await page.getByText('Plan (nothing was written)').waitFor();
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.locator('.run-detail').filter({ hasText: 'completed' }).waitFor();
+    const runs = await admin<{ runs: { status: string; counts: { added: { succeeded: number } } }[] }>('/syncs/custom-events/runs');
+    expect(runs.body.runs[0]!.status).toBe('completed');
+    expect(runs.body.runs[0]!.counts.added.succeeded).toBeGreaterThan(0);
+    await screenshot('sync-run');
   });
 
   it('never sends secrets to the browser', async () => {

@@ -28,6 +28,7 @@ export function Deliveries({ route }: { route: Route }): ReactNode {
   const [draft, setDraft] = useState<Filter>(filter);
   const list = useApi<{ deliveries: Delivery[]; nextBefore: number | null }>(`/deliveries${qs({ ...filter, limit: 100 })}`, 3000);
   const [checked, setChecked] = useState<Set<number>>(new Set());
+  const split = selectedId !== undefined;
 
   const deadFilter = { destinationId: filter.destinationId, lane: filter.lane, userId: filter.userId, event: filter.event, error: filter.error };
   const hasDeadFilter = Object.values(deadFilter).some(Boolean);
@@ -145,7 +146,7 @@ export function Deliveries({ route }: { route: Route }): ReactNode {
                   <th scope="col">User</th>
                   <th scope="col">Attempts</th>
                   <th scope="col">Updated</th>
-                  <th scope="col">Last error</th>
+                  {split ? null : <th scope="col">Last error</th>}
                 </tr>
               </thead>
               <tbody>
@@ -177,7 +178,7 @@ export function Deliveries({ route }: { route: Route }): ReactNode {
                     <td>{d.userId ?? '–'}</td>
                     <td className="num">{d.attempts}</td>
                     <td>{fmtTime(d.updatedAt ?? d.createdAt)}</td>
-                    <td className="reason">{d.lastError ?? ''}</td>
+                    {split ? null : <td className="reason">{d.lastError ?? ''}</td>}
                   </tr>
                 ))}
               </tbody>

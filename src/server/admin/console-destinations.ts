@@ -92,8 +92,6 @@ const previewResponse = {
 const destParams = { type: 'object', properties: { id: { type: 'string', description: 'The destination id.' } }, required: ['id'] } as const;
 
 export const consoleDestinationsRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
-  const masked = maskConfig(deps.config);
-
   app.get(
     '/destinations',
     {
@@ -135,6 +133,7 @@ export const consoleDestinationsRoutes: FastifyPluginAsync<ServerDeps> = async (
       },
     },
     async () => {
+      const masked = maskConfig(deps.config); // per request: a live reload replaces deps.config
       const runtimes = deps.delivery?.destinations;
       const destinations = deps.config.destinations.map((d, i) => {
         const type = getDestinationType(d.type);
