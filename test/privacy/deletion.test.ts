@@ -9,7 +9,10 @@ import { PrivacyInputError, PrivacyService } from '../../src/privacy/service.js'
 import { DEMO, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
-import { loadTestConfig, quietLogger, removeDir, tempDir, writeConfig, type ConfigOptions } from './helpers.js';
+import { join } from 'node:path';
+import { privacyDelete } from '../../src/cli/commands/privacy.js';
+import type { SegmentEvent } from '../../src/core/event.js';
+import { loadTestConfig, quietLogger, removeDir, tablesMentioning, tempDir, writeConfig, type ConfigOptions } from './helpers.js';
 
 let sandbox: Sandbox;
 let dir: string;
@@ -143,5 +146,53 @@ describe('deletion request', () => {
     await expect(svc.requestDeletion({ anonymousId: 'x'.repeat(356), requestedBy: 'ops', via: 'test' })).rejects.toBeInstanceOf(PrivacyInputError);
     await expect(svc.requestDeletion({ userId: 'u', requestedBy: '', via: 'test' })).rejects.toMatchObject({ field: 'requestedBy' });
     expect(await svc.listRequests()).toHaveLength(0);
+  });
+
+  it('a second purge pass redacts attempt rows written by a batch that was in flight during the first', async () => {
+    const svc = await service({ odp: false });
+    const ev = (messageId: string, userId: string) => ({ type: 'track', event: 'purchase', messageId, userId, timestamp: new Date(t).toISOString(), receivedAt: new Date(t).toISOString() }) as unknown as SegmentEvent;
+    await store.appendEvents({
+      sourceId: 'web', now: t, dedupWindowMs: 60_000, rejected: [], suppressed: 0,
+      events: [
+        { event: ev('u-1', 'late-user'), deliveries: [{ destinationId: 'fx', mappingId: 'conversions', action: 'trackEvent' }] },
+        { event: ev('o-1', 'other-user'), deliveries: [{ destinationId: 'fx', mappingId: 'conversions', action: 'trackEvent' }] },
+      ],
+    });
+    const claimed = await store.claimDeliveries({ lane: 'fx:trackEvent', limit: 10, owner: 'w1', leaseMs: 60_000, now: t });
+    expect(claimed).toHaveLength(2);
+
+    const r = await svc.requestDeletion({ userId: 'late-user', requestedBy: 'ops', via: 'test' });
+    expect(r.purged).toMatchObject({ events: 1, deliveries: 1 });
+    // The in-flight batch completes after the purge: the deleted delivery matches nothing; the other one logs the
+    // batched request, which names the deleted user.
+    const batchBody = { visitors: [{ visitor_id: 'late-user' }, { visitor_id: 'other-user' }] };
+    for (const d of claimed) {
+      await store.completeDeliveries(
+        [{ id: d.id, owner: 'w1', status: 'dead', error: 'rejected', countsAsAttempt: true, attempt: { startedAt: t, durationMs: 5, statusCode: 400, request: { method: 'POST', url: 'http://x/v1/events', body: batchBody }, response: { status: 400, body: {} } } }],
+        t,
+      );
+    }
+    const dbFile = join(dir, 'optirelay.db');
+    expect(tablesMentioning(dbFile, ['late-user'])).toEqual({ attempts: 1 });
+
+    t += 120_000; // past the delivery lease + 10 s
+    const pass = await svc.processDue();
+    expect(pass.repurged).toBe(1);
+    expect(tablesMentioning(dbFile, ['late-user'])).toEqual({});
+    const other = (await store.listDeliveries({ userId: 'other-user' }))[0]!;
+    const log = (await store.getDelivery(other.id))!.attemptLog[0]!;
+    expect(log.request).toEqual({ method: 'POST', url: 'http://x/v1/events', redacted: `removed by privacy request ${r.id}` });
+    expect((await svc.getRequest(r.id)).purged).toMatchObject({ attemptsRedacted: 1 });
+    expect((await svc.processDue()).repurged).toBe(0); // once only
+  });
+
+  it('the CLI prints each destination\'s status', async () => {
+    const svc = await service();
+    const out: string[] = [];
+    const r = await privacyDelete(svc, { userId: 'cli-user', requestedBy: 'alice' }, (l) => out.push(l));
+    expect(out[0]).toBe(`deletion request ${r.id}: completed`);
+    expect(out.join('\n')).toMatch(/requested {4}.* by alice \(cli \(os user .+\)\)/);
+    expect(out.find((l) => l.includes('fx ') && l.includes('userId'))).toMatch(/submitted \(destination request id \d+\)/);
+    expect(out.find((l) => l.includes('odp '))).toMatch(/not_supported: ODP REST v3 documents no API/);
   });
 });
