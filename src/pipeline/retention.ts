@@ -67,7 +67,7 @@ export class RetentionWorker {
 
   async start(): Promise<void> {
     this.abort = new AbortController();
-    this.schedule(Math.min(this.retention.intervalMs, 5_000)); // first sweep soon after start
+    this.schedule(Math.min(this.retention.intervalMs, 60_000)); // first sweep within a minute of start
   }
 
   async stop(): Promise<void> {
