@@ -8,9 +8,11 @@
  *  2. the ceiling: a bare Fastify route that only parses the JSON.
  * Then drives POST /v1/batch on each with `batch`-event batches of realistic ~600-byte events through undici,
  * `concurrency` requests in flight, for a fixed number of requests (after a warm-up), and prints events/s,
- * p50/p99 request latency, the ratio to the ceiling and the server's peak RSS (VmHWM) and CPU time.
+ * p50/p99 request latency, the ratio to the ceiling and the server's peak RSS (VmHWM), CPU time and disk writes.
+ * Options: --requests 3000 --warmup 300 --concurrency 48 --batch 100 --only real --tsx 1;
+ * env BENCH_PROFILE=<dir> writes a CPU profile of the server, BENCH_MEMLOG=file:///…/memlog.mjs preloads a module.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +26,19 @@ const WARMUP = Number(args.get('warmup') ?? 300);
 const CONCURRENCY = Number(args.get('concurrency') ?? 48);
 const BATCH = Number(args.get('batch') ?? 100);
 const WRITE_KEY = 'bench_write_key_0001';
+/** Compiled JS (as `node bin/optirelay.js` runs in production) unless --tsx 1: tsx's loader thread adds ~40 MB RSS. */
+const USE_TSX = args.get('tsx') === '1';
+const DIST = '.tmp/bench-dist';
+
+/** The ceiling: a bare Fastify route that only parses the JSON (Fastify's default parser), nothing else. */
+const CEILING = `
+import Fastify from 'fastify';
+const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+app.post('/v1/batch', async (req) => ({ success: Array.isArray(req.body.batch) }));
+await app.listen({ port: 0, host: '127.0.0.1' });
+console.log('listening on http://127.0.0.1:' + app.server.address().port);
+process.on('SIGTERM', () => app.close().then(() => process.exit(0)));
+`;
 
 interface Child {
   proc: ChildProcess;
@@ -51,12 +66,14 @@ async function start(cmd: string[], env: NodeJS.ProcessEnv): Promise<Child> {
   return { proc, url };
 }
 
-function procStats(pid: number): { peakRssMb: number; cpuS: number } {
+function procStats(pid: number): { peakRssMb: number; cpuS: number; writeMb: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const writeMb = Math.round(Number(/write_bytes:\s+(\d+)/.exec(io)?.[1] ?? 0) / 1e6);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime (fields 14, 15)
-  return { peakRssMb: Math.round(hwm / 1024), cpuS: ticks / 100 };
+  return { peakRssMb: Math.round(hwm / 1024), cpuS: ticks / 100, writeMb };
 }
 
 interface Result {
@@ -102,6 +119,7 @@ async function drive(url: string, requests: number): Promise<Result> {
 }
 
 async function stop(c: Child): Promise<void> {
+  c.proc.stderr?.on('data', (d: Buffer) => { if (d.includes('MEMPEAK')) console.log(d.toString().trim()); });
   const exited = new Promise((r) => c.proc.on('exit', r));
   c.proc.kill('SIGTERM');
   await exited;
@@ -128,26 +146,40 @@ destinations:
   console.log(`ingest bench: ${REQUESTS} requests × ${BATCH} events (avg ${template.avgEventBytes} B/event, ${Math.round(template.parts.join('x').length / 1024)} KB/request), ${CONCURRENCY} in flight, warm-up ${WARMUP}`);
   try {
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
-    const real = await start([...profile, '--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--no-workers'], { LOG_LEVEL: 'warn' });
+    if (!USE_TSX) {
+      console.log(`compiling src to ${DIST} …`);
+      try {
+        execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', DIST], { stdio: 'ignore' });
+      } catch {
+        // tsc exits non-zero on type errors but still emits; a missing entry point is caught by start()
+      }
+    }
+    const entry = USE_TSX ? ['--import', 'tsx', 'src/cli/main.ts'] : [...(process.env.BENCH_MEMLOG ? ['--import', process.env.BENCH_MEMLOG] : []), `${DIST}/cli/main.js`];
+    const real = await start([...profile, ...entry, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--no-workers'], { LOG_LEVEL: 'warn' });
     await drive(real.url, WARMUP);
-    const cpu0 = procStats(real.proc.pid as number).cpuS;
+    const before = procStats(real.proc.pid as number);
+    const cpu0 = before.cpuS;
     const r = await drive(real.url, REQUESTS);
     const rs = procStats(real.proc.pid as number);
+    console.log(`server disk writes during the run: ${rs.writeMb - before.writeMb} MB (${Math.round(((rs.writeMb - before.writeMb) * 1e6) / r.events)} bytes/event)`);
     const statsRes = await fetch(`${real.url}/admin/v1/stats`, { headers: { authorization: 'Bearer bench-admin-token' } });
     const stats = ((await statsRes.json()) as { total: { accepted: number } }).total;
     await stop(real);
 
-    if (args.get('only') === 'real') return;
-    const ceil = await start(['--import', 'tsx', 'bench/ingest/ceiling-server.ts'], {});
+    if (args.get('only') === 'real') {
+      console.log(`optirelay /v1/batch: ${r.eventsPerS} ev/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  server CPU ${(rs.cpuS - cpu0).toFixed(1)} s  peak RSS ${rs.peakRssMb} MB`);
+      return;
+    }
+    const ceil = await start(['--input-type=module', '-e', CEILING], {});
     await drive(ceil.url, WARMUP);
     const c0 = procStats(ceil.proc.pid as number).cpuS;
     const c = await drive(ceil.url, REQUESTS);
     const cs = procStats(ceil.proc.pid as number);
     await stop(ceil);
 
-    const row = (name: string, x: Result, s: { peakRssMb: number; cpuS: number }, cpuBase: number): string =>
+    const row = (name: string, x: Result, s: { peakRssMb: number; cpuS: number; writeMb: number }, cpuBase: number): string =>
       `${name.padEnd(22)} ${String(x.eventsPerS).padStart(9)} ev/s  p50 ${String(x.p50Ms).padStart(6)} ms  p99 ${String(x.p99Ms).padStart(6)} ms  ` +
-      `server CPU ${(s.cpuS - cpuBase).toFixed(1)} s / ${x.seconds} s  peak RSS ${s.peakRssMb} MB  non-200 ${x.non200}`;
+      `server CPU ${(s.cpuS - cpuBase).toFixed(1)} s / ${x.seconds} s (${(((s.cpuS - cpuBase) * 1e6) / x.events).toFixed(1)} µs/event)  peak RSS ${s.peakRssMb} MB  non-200 ${x.non200}`;
     console.log(row('optirelay /v1/batch', r, rs, cpu0));
     console.log(row('ceiling (JSON parse)', c, cs, c0));
     const ratio = Math.round((r.eventsPerS / c.eventsPerS) * 1000) / 10;
