@@ -53,7 +53,7 @@ const RESTART_KEYS: { key: string; pick: (c: OptirelayConfig) => unknown }[] = [
   { key: 'server', pick: (c) => c.server },
   { key: 'admin.token', pick: (c) => c.admin.token },
   { key: 'sources', pick: (c) => c.sources },
-  { key: 'ingest.commitWindowMs', pick: (c) => c.ingest.commitWindowMs },
+  { key: 'ingest.commitWindow', pick: (c) => c.ingest.commitWindowMs },
 ];
 const AREAS = ['ingest', 'delivery', 'destinations', 'syncs', 'retention'] as const;
 
