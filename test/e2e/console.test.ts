@@ -117,6 +117,12 @@ describe('web console', () => {
     const api404 = await request(`${app.url}/admin/v1/nope`, { headers: { accept: 'text/html', authorization: `Bearer ${TOKEN}` } });
     expect(api404.statusCode).toBe(404);
     expect(((await api404.body.json()) as { code: string }).code).toBe('not_found');
+    const doc = (await (await request(`${app.url}/admin/v1/openapi.json`)).body.json()) as { paths: Record<string, unknown> };
+    for (const p of ['/admin/v1/timeseries', '/admin/v1/destinations', '/admin/v1/destinations/{id}/mappings/preview', '/admin/v1/destinations/{id}/mappings/test-send']) {
+      expect(doc.paths[p], p).toBeDefined();
+    }
+    const bad = await admin<{ code: string; field: string }>('/destinations/fx/mappings/preview', { method: 'POST', body: { action: 'trackEvent', trigger: 'type = ', event: {} } });
+    expect(bad).toMatchObject({ status: 400, body: { code: 'invalid_param', field: 'trigger' } });
   });
 
   it('signs in with the admin token (a wrong one is refused)', async () => {

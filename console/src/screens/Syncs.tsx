@@ -137,7 +137,7 @@ function RunDetail({ syncId, runId }: { syncId: string; runId: number }): ReactN
 
 function SyncPanel({ sync, apiMissing }: { sync: SyncInfo; apiMissing: boolean }): ReactNode {
   const base = `/syncs/${encodeURIComponent(sync.id)}`;
-  const runs = useApi<{ runs: SyncRun[] }>(apiMissing ? null : `${base}/runs?limit=20`, 2000);
+  const runs = useApi<{ runs: SyncRun[] }>(apiMissing ? null : `${base}/runs?limit=20`, 1000);
   const [selected, setSelected] = useState<number>();
   const plan = useAction(() => api<Record<string, Json>>(`${base}/plan`, { method: 'POST', body: {} }));
   const runNow = useAction(() => api<{ run?: SyncRun; id?: number }>(`${base}/run`, { method: 'POST', body: {} }));
