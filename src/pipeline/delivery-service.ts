@@ -9,7 +9,7 @@ import type { OptirelayConfig } from '../config/types.js';
 import type { Store } from '../store/types.js';
 import { DestinationRuntimes } from '../destinations/runtime.js';
 import { Deliverer, type PayloadResolver } from './deliverer.js';
-import type { Metrics } from './metrics.js';
+import { metrics as defaultMetrics, type Metrics } from './metrics.js';
 
 export interface DeliveryServiceDeps {
   config: OptirelayConfig;
@@ -34,11 +34,35 @@ export class DeliveryService {
 
   constructor(private deps: DeliveryServiceDeps) {}
 
+  private unregisterGauges: (() => void)[] = [];
+
   async start(): Promise<void> {
     const { config, logger, clock } = this.deps;
     this.destinations = await DestinationRuntimes.start({ config, logger, clock });
+    this.registerGauges(this.destinations);
     this.deliverer = new Deliverer({ ...this.deps, destinations: this.destinations });
     await this.deliverer.start();
+  }
+
+  /**
+   * Runtime gauges: a destination runtime with a datafile manager (`runtime.datafile.ageMs()`, the FX type) feeds
+   * optirelay_datafile_age_seconds at scrape time. Duck-typed: destinations must not import the pipeline.
+   */
+  private registerGauges(destinations: DestinationRuntimes): void {
+    for (const off of this.unregisterGauges) off();
+    this.unregisterGauges = [];
+    const m = this.deps.metrics ?? defaultMetrics;
+    for (const id of destinations.ids()) {
+      const runtime = destinations.get(id)?.runtime as { datafile?: { ageMs?: () => number | undefined } } | undefined;
+      const datafile = runtime?.datafile;
+      if (typeof datafile?.ageMs !== 'function') continue;
+      this.unregisterGauges.push(
+        m.registerDatafileAge(id, () => {
+          const ms = datafile.ageMs?.();
+          return ms === undefined ? undefined : ms / 1000;
+        }),
+      );
+    }
   }
 
   /** New deliveries were committed (ingest calls this); safe to call before start and after stop. */
@@ -48,6 +72,8 @@ export class DeliveryService {
 
   async stop(): Promise<void> {
     await this.deliverer?.stop();
+    for (const off of this.unregisterGauges) off();
+    this.unregisterGauges = [];
     await this.destinations?.stop();
   }
 
@@ -71,6 +97,7 @@ export class DeliveryService {
     swap();
     this.deps = { ...this.deps, ...next };
     this.destinations = destinations;
+    this.registerGauges(destinations);
     this.deliverer = new Deliverer({ ...this.deps, destinations, limiter: old.deliverer.limiter });
     await this.deliverer.start();
     await old.destinations?.stop();

@@ -39,7 +39,7 @@ export async function buildServer(deps: ServerDeps, opts: BuildServerOptions = {
   });
 
   await app.register(healthRoutes, { store: deps.store });
-  await app.register(metricsRoute, { store: deps.store, clock: deps.clock });
+  await app.register(metricsRoute, { store: deps.store, clock: deps.clock, ingest: deps.ingest });
   await app.register(trackingRoutes, { prefix: '/v1', sources: deps.config.sources, ingest: deps.ingest, logger: deps.logger });
   await app.register(async (admin) => adminPlugin(admin, deps), { prefix: ADMIN_PREFIX });
   await app.register(async (child) => consoleRoutes(child));

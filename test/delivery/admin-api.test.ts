@@ -151,6 +151,8 @@ describe('delivery admin API', () => {
     expect(text).toMatch(/optirelay_lane_oldest_pending_age_seconds\{lane="a:send",destination="a",action="send"\} 0/);
     expect(text).toMatch(/optirelay_lane_rate_factor\{lane="a:send"\} 1/);
     expect(text).toContain('optirelay_datafile_age_seconds{destination="a"} 42');
+    expect(text).toMatch(/optirelay_events_received_total\{source="web"\} [1-9]\d*/);
+    expect(text).toMatch(/optirelay_events_accepted_total\{source="web"\} [1-9]\d*/);
   });
 });
 
