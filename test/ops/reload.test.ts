@@ -139,7 +139,12 @@ describe('live config reload', () => {
     const expectPurchase = acked.purchase!.length;
     const expectSignup = signupsAfter + 3;
     await until(() => sandbox.conversions('purchase').total === expectPurchase && sandbox.conversions('signup').total === expectSignup, 'every conversion at the sandbox');
-    // A little longer: nothing arrives twice.
+    // The last batches are at the sandbox; wait for their outcomes to be recorded too.
+    const settled = async (): Promise<boolean> => {
+      const l = (await app.store.laneStats(Date.now())).find((s) => s.lane === 'fx:trackEvent');
+      return l !== undefined && l.pending + l.inFlight + l.retryWait === 0;
+    };
+    await until(settled, 'every delivery recorded');
     const deliveries = await app.store.listDeliveries({ limit: 1000, status: 'delivered' });
     expect(new Set(deliveries.map((d) => d.messageId)).size).toBe(deliveries.length);
     expect(sandbox.conversions('purchase').duplicates).toBe(0);
