@@ -9,7 +9,7 @@
  * Then drives POST /v1/batch on each with `batch`-event batches of realistic ~600-byte events through undici,
  * `concurrency` requests in flight, for a fixed number of requests (after a warm-up), and prints events/s,
  * p50/p99 request latency, the ratio to the ceiling and the server's peak RSS (VmHWM), CPU time and disk writes.
- * Options: --requests 3000 --warmup 300 --concurrency 48 --batch 100 --only real --tsx 1;
+ * Options: --requests 3000 --warmup 300 --concurrency 48 --batch 100 --commit-window 2ms --only real --tsx 1;
  * env BENCH_PROFILE=<dir> writes a CPU profile of the server, BENCH_MEMLOG=file:///…/memlog.mjs preloads a module.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -133,6 +133,7 @@ async function main(): Promise<void> {
     `store: sqlite:${dir}/optirelay.db
 dataDir: ${dir}
 admin: { token: bench-admin-token }
+ingest: { commitWindow: ${args.get('commit-window') ?? '2ms'} }
 sources:
   - { id: bench, writeKey: ${WRITE_KEY} }
 destinations:
