@@ -102,8 +102,8 @@ export interface SyncStore {
   addSyncRowErrors(errors: SyncRowError[]): Promise<void>;
   listSyncRowErrors(runId: number, q?: { limit?: number }): Promise<SyncRowError[]>;
 
-  /** Stream a sync's snapshot (any order). */
-  iterateSnapshot(syncId: string): AsyncIterable<{ pk: string; hash: string }>;
+  /** Stream a sync's snapshot in pages (any order). */
+  iterateSnapshot(syncId: string): AsyncIterable<{ pk: string; hash: string }[]>;
   /** Upsert / delete snapshot entries in one transaction. */
   applySnapshot(syncId: string, changes: SnapshotChange[]): Promise<void>;
   snapshotSize(syncId: string): Promise<number>;

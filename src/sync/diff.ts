@@ -41,11 +41,11 @@ function keyOf(sync: SyncConfig, row: Row, fields: Fields): string | null {
 export async function computeDiff(
   sync: SyncConfig,
   store: SyncStore,
-  rows: AsyncIterable<Row>,
+  batches: AsyncIterable<Row[]>,
   opts: { now: () => number; onRow?: (rowsRead: number) => void; signal?: AbortSignal } = { now: Date.now },
 ): Promise<DiffResult> {
   const snapshot = new Map<string, string>();
-  for await (const e of store.iterateSnapshot(sync.id)) snapshot.set(e.pk, e.hash);
+  for await (const page of store.iterateSnapshot(sync.id)) for (const e of page) snapshot.set(e.pk, e.hash);
   const scratch = new Scratch();
   const order = OBJECT_FIELDS[sync.object];
   const list = sync.object === 'listAttribute';
@@ -54,37 +54,40 @@ export async function computeDiff(
     r.invalid++;
     if (r.invalidErrors.length < MAX_STORED_INVALID) r.invalidErrors.push({ pk, op: 'invalid', code, message, at: opts.now() });
   };
+  const onRow = (row: Row): void => {
+    r.rowsRead++;
+    const fields = mapFields(sync, row);
+    const pk = keyOf(sync, row, fields);
+    if (pk === null) {
+      invalid(null, 'OR_SYNC_INVALID_ROW', list ? 'user_id is null or empty' : `primary key "${sync.primaryKey}" is null or empty (row ${r.rowsRead})`);
+      return;
+    }
+    const prev = snapshot.get(pk);
+    if (prev === SEEN) {
+      invalid(pk, 'OR_SYNC_INVALID_ROW', `duplicate primary key "${pk}": only its first row is synced`);
+      return;
+    }
+    snapshot.set(pk, SEEN);
+    const problem = checkRow(sync.object, fields);
+    if (problem) {
+      invalid(pk, problem.code, `${problem.message} (row ${pk})`);
+      return;
+    }
+    if (list) scratch.addMember(pk);
+    const hash = rowHash(fields, order);
+    if (prev === undefined) {
+      r.added++;
+      scratch.addOp('added', pk, hash, fields);
+    } else if (prev !== hash) {
+      r.changed++;
+      scratch.addOp('changed', pk, hash, fields);
+    } else r.unchanged++;
+  };
   try {
-    for await (const row of rows) {
-      r.rowsRead++;
-      if (opts.onRow && (r.rowsRead & 1023) === 0) opts.onRow(r.rowsRead);
+    for await (const batch of batches) {
       if (opts.signal?.aborted) break;
-      const fields = mapFields(sync, row);
-      const pk = keyOf(sync, row, fields);
-      if (pk === null) {
-        invalid(null, 'OR_SYNC_INVALID_ROW', list ? 'user_id is null or empty' : `primary key "${sync.primaryKey}" is null or empty (row ${r.rowsRead})`);
-        continue;
-      }
-      const prev = snapshot.get(pk);
-      if (prev === SEEN) {
-        invalid(pk, 'OR_SYNC_INVALID_ROW', `duplicate primary key "${pk}": only its first row is synced`);
-        continue;
-      }
-      snapshot.set(pk, SEEN);
-      const problem = checkRow(sync.object, fields);
-      if (problem) {
-        invalid(pk, problem.code, `${problem.message} (row ${pk})`);
-        continue;
-      }
-      if (list) scratch.addMember(pk);
-      const hash = rowHash(fields, order);
-      if (prev === undefined) {
-        r.added++;
-        scratch.addOp('added', pk, hash, fields);
-      } else if (prev !== hash) {
-        r.changed++;
-        scratch.addOp('changed', pk, hash, fields);
-      } else r.unchanged++;
+      for (const row of batch) onRow(row);
+      opts.onRow?.(r.rowsRead);
     }
     for (const [pk, h] of snapshot) {
       if (h === SEEN) continue;

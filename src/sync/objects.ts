@@ -64,28 +64,30 @@ export function mapFields(sync: Pick<SyncConfig, 'fields' | 'object' | 'primaryK
   return out;
 }
 
+type Problem = { code: string; message: string };
+const bad = (message: string, code = 'OR_SYNC_INVALID_ROW'): Problem => ({ code, message });
+
+function checkKey(what: string, key: string | null): Problem | undefined {
+  if (!key) return bad(`${what} key is empty. Fix: map a column to "key" (fields: { key: <column> })`);
+  if (key.length > KEY_MAX) return bad(`${what} key "${key.slice(0, 80)}…" is ${key.length} characters; Optimizely allows at most ${KEY_MAX}`);
+  if (!KEY_PATTERN.test(key)) return bad(`${what} key "${key}" has characters Optimizely refuses; allowed: letters, digits, '_', '-', ' ' and '.'`);
+  return undefined;
+}
+
 /** Why a row cannot be sent (undefined when it can). */
-export function checkRow(object: ObjectType, f: Fields): { code: string; message: string } | undefined {
-  const bad = (message: string, code = 'OR_SYNC_INVALID_ROW'): { code: string; message: string } => ({ code, message });
-  const checkKey = (what: string): { code: string; message: string } | undefined => {
-    const key = f.key;
-    if (!key) return bad(`${what} key is empty. Fix: map a column to "key" (fields: { key: <column> })`);
-    if (key.length > KEY_MAX) return bad(`${what} key "${key.slice(0, 80)}…" is ${key.length} characters; Optimizely allows at most ${KEY_MAX}`);
-    if (!KEY_PATTERN.test(key)) return bad(`${what} key "${key}" has characters Optimizely refuses; allowed: letters, digits, '_', '-', ' ' and '.'`);
-    return undefined;
-  };
+export function checkRow(object: ObjectType, f: Fields): Problem | undefined {
   switch (object) {
     case 'attribute':
-      return checkKey('attribute');
+      return checkKey('attribute', f.key ?? null);
     case 'customEvent': {
-      const k = checkKey('custom event');
+      const k = checkKey('custom event', f.key ?? null);
       if (k) return k;
       if (f.category && !CATEGORIES.includes(f.category)) return bad(`category "${f.category}" is not one of ${CATEGORIES.join(', ')}`);
       return undefined;
     }
     case 'audience': {
       if (!f.name) return bad('audience name is empty. Fix: map a column to "name"');
-      const c = audienceConditions(f.conditions);
+      const c = audienceConditions(f.conditions ?? null);
       if ('error' in c) return bad(`invalid audience conditions: ${c.error}`, 'OR_SYNC_INVALID_CONDITIONS');
       return undefined;
     }

@@ -223,7 +223,7 @@ export async function runSync(deps: SyncDeps, syncId: string, opts: RunOptions):
   let error: string | undefined;
   let diff: DiffResult | undefined;
   try {
-    const rows: AsyncIterable<Row> = readSource(sync.source, { signal: abort.signal });
+    const rows: AsyncIterable<Row[]> = readSource(sync.source, { signal: abort.signal });
     diff = await computeDiff(sync, store, rows, {
       now: () => clock.now(),
       signal: abort.signal,

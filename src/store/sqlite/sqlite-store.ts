@@ -48,12 +48,6 @@ import { purgeDeadLetters } from './purge-dead-letters.js';
 import { purgeRejected } from './purge-rejected.js';
 import { reclaimSpace } from './reclaim-space.js';
 import { readStoreStats } from './read-store-stats.js';
-import type { MaintenanceStore, PurgeInput, PurgeResult, ReclaimResult, StoreStats } from '../maintenance-types.js';
-import { purgeDeliveredEvents } from './purge-delivered-events.js';
-import { purgeDeadLetters } from './purge-dead-letters.js';
-import { purgeRejected } from './purge-rejected.js';
-import { reclaimSpace } from './reclaim-space.js';
-import { readStoreStats } from './read-store-stats.js';
 import type {
   AuditEntry,
   AuditInput,
@@ -86,7 +80,7 @@ export interface SqliteStoreOptions {
 }
 
 /** The SQLite store: a thin shell that delegates each method to its one-operation file. */
-export class SqliteStore implements Store, SyncStore, MaintenanceStore, MaintenanceStore {
+export class SqliteStore implements Store, SyncStore, MaintenanceStore {
   readonly kind = 'sqlite' as const;
   readonly file: string;
   readonly db: SqliteDb;
@@ -245,7 +239,7 @@ export class SqliteStore implements Store, SyncStore, MaintenanceStore, Maintena
   async listSyncRowErrors(runId: number, q?: { limit?: number }): Promise<SyncRowError[]> {
     return syncRowErrors.listSyncRowErrors(this.db, runId, q);
   }
-  iterateSnapshot(syncId: string): AsyncIterable<{ pk: string; hash: string }> {
+  iterateSnapshot(syncId: string): AsyncIterable<{ pk: string; hash: string }[]> {
     return syncSnapshot.iterateSnapshot(this.db, syncId);
   }
   async applySnapshot(syncId: string, changes: SnapshotChange[]): Promise<void> {
@@ -304,23 +298,6 @@ export class SqliteStore implements Store, SyncStore, MaintenanceStore, Maintena
   }
   async listPrivacyAudit(q?: { limit?: number; before?: number; requestId?: string }): Promise<AuditEntry[]> {
     return privacyAudit.listPrivacyAudit(this.db, q);
-  }
-
-  // ---- maintenance (MaintenanceStore, src/store/maintenance-types.ts) ----
-  async purgeDeliveredEvents(input: PurgeInput): Promise<PurgeResult> {
-    return purgeDeliveredEvents(this.db, input);
-  }
-  async purgeDeadLetters(input: PurgeInput): Promise<PurgeResult> {
-    return purgeDeadLetters(this.db, input);
-  }
-  async purgeRejected(input: PurgeInput): Promise<PurgeResult> {
-    return purgeRejected(this.db, input);
-  }
-  async reclaimSpace(opts?: { maxBytes?: number }): Promise<ReclaimResult> {
-    return reclaimSpace(this.db, { maxBytes: opts?.maxBytes, memory: this.file === ':memory:' });
-  }
-  async storeStats(_now: number): Promise<StoreStats> {
-    return readStoreStats(this.db, this.file);
   }
 
   // ---- maintenance (MaintenanceStore, src/store/maintenance-types.ts) ----

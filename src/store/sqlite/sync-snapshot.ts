@@ -7,7 +7,7 @@ import type { SnapshotChange } from '../sync-types.js';
 
 const PAGE = 10_000;
 
-export async function* iterateSnapshot(db: SqliteDb, syncId: string): AsyncIterable<{ pk: string; hash: string }> {
+export async function* iterateSnapshot(db: SqliteDb, syncId: string): AsyncIterable<{ pk: string; hash: string }[]> {
   let after = '';
   let first = true;
   for (;;) {
@@ -17,7 +17,7 @@ export async function* iterateSnapshot(db: SqliteDb, syncId: string): AsyncItera
         : db.stmt('SELECT pk, hash FROM sync_snapshots WHERE sync_id = ? AND pk > ? ORDER BY pk LIMIT ?').all(syncId, after, PAGE)
     ) as { pk: string; hash: string }[];
     first = false;
-    for (const r of rows) yield r;
+    if (rows.length) yield rows;
     if (rows.length < PAGE) return;
     after = rows[rows.length - 1]!.pk;
   }

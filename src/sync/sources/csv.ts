@@ -76,11 +76,12 @@ export class CsvParser {
   }
 }
 
-export async function* readCsv(path: string, opts: { signal?: AbortSignal } = {}): AsyncIterable<Row> {
+export async function* readCsv(path: string, opts: { signal?: AbortSignal } = {}): AsyncIterable<Row[]> {
   if (!existsSync(path)) throw new SourceError(`csv source: no file at ${path}`);
   const parser = new CsvParser();
   let header: string[] | undefined;
-  const emit = function* (): Generator<Row> {
+  const emit = (): Row[] => {
+    const out: Row[] = [];
     for (const rec of parser.records) {
       if (!header) {
         header = rec.map((h, i) => (h ?? '').replace(/^\uFEFF/, '').trim() || `column${i + 1}`);
@@ -88,15 +89,18 @@ export async function* readCsv(path: string, opts: { signal?: AbortSignal } = {}
       }
       const row: Row = {};
       for (let i = 0; i < header.length; i++) row[header[i]!] = rec[i] ?? null;
-      yield row;
+      out.push(row);
     }
     parser.records.length = 0;
+    return out;
   };
   for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
     if (opts.signal?.aborted) return;
     parser.feed(chunk as string);
-    yield* emit();
+    const rows = emit();
+    if (rows.length) yield rows;
   }
   parser.end();
-  yield* emit();
+  const rows = emit();
+  if (rows.length) yield rows;
 }

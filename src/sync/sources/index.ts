@@ -12,7 +12,8 @@ import type { Row } from './types.js';
 
 export { SourceError, type Row } from './types.js';
 
-export function readSource(source: SyncSourceConfig, opts: { signal?: AbortSignal } = {}): AsyncIterable<Row> {
+/** Rows in batches (a batch per await keeps a 1M-row read from paying 1M promise ticks). */
+export function readSource(source: SyncSourceConfig, opts: { signal?: AbortSignal } = {}): AsyncIterable<Row[]> {
   switch (source.type) {
     case 'sqlite':
       return readSqlite(source.path, source.query, opts);

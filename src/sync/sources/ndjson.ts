@@ -1,12 +1,13 @@
 /** An NDJSON file as a sync source: one JSON object per line, streamed line by line; blank lines are skipped. */
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { SourceError, type Row } from './types.js';
+import { BATCH, SourceError, type Row } from './types.js';
 
-export async function* readNdjson(path: string, opts: { signal?: AbortSignal } = {}): AsyncIterable<Row> {
+export async function* readNdjson(path: string, opts: { signal?: AbortSignal } = {}): AsyncIterable<Row[]> {
   if (!existsSync(path)) throw new SourceError(`ndjson source: no file at ${path}`);
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   let n = 0;
+  let batch: Row[] = [];
   for await (const line of lines) {
     n++;
     if (opts.signal?.aborted) return;
@@ -18,6 +19,11 @@ export async function* readNdjson(path: string, opts: { signal?: AbortSignal } =
       throw new SourceError(`ndjson source: line ${n} is not JSON: ${(err as Error).message}`);
     }
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new SourceError(`ndjson source: line ${n} is not a JSON object`);
-    yield v as Row;
+    batch.push(v as Row);
+    if (batch.length === BATCH) {
+      yield batch;
+      batch = [];
+    }
   }
+  if (batch.length) yield batch;
 }

@@ -7,7 +7,7 @@ import { SourceError, type Row } from './types.js';
 
 const FETCH = 2000;
 
-export async function* readPostgres(url: string, query: string, opts: { signal?: AbortSignal } = {}): AsyncIterable<Row> {
+export async function* readPostgres(url: string, query: string, opts: { signal?: AbortSignal } = {}): AsyncIterable<Row[]> {
   if (!query.trim()) throw new SourceError('postgres source: no query. Fix: give source.query (or source.queryFile)');
   const client = new pg.Client({ connectionString: url });
   try {
@@ -25,7 +25,7 @@ export async function* readPostgres(url: string, query: string, opts: { signal?:
     for (;;) {
       if (opts.signal?.aborted) return;
       const res = await client.query<Row>(`FETCH ${FETCH} FROM optirelay_sync`);
-      for (const r of res.rows) yield r;
+      if (res.rows.length) yield res.rows;
       if (res.rows.length < FETCH) break;
     }
     await client.query('COMMIT');
