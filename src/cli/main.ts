@@ -10,12 +10,13 @@ import { register as registerDlq } from './commands/dlq.js';
 import { register as registerSync } from './commands/sync.js';
 import { register as registerPrivacy } from './commands/privacy.js';
 import { register as registerBackup } from './commands/backup.js';
+import { register as registerWorker } from './commands/worker.js';
 import { VERSION } from '../version.js';
 
 const program = new Command();
 program.name('optirelay').description('Self-hosted pipeline from Segment SDKs and warehouses into Optimizely').version(VERSION);
 
-for (const register of [registerServe, registerCheck, registerSandbox, registerMapping, registerDlq, registerSync, registerPrivacy, registerBackup]) {
+for (const register of [registerServe, registerCheck, registerSandbox, registerMapping, registerDlq, registerSync, registerPrivacy, registerBackup, registerWorker]) {
   register(program);
 }
 

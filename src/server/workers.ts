@@ -9,6 +9,7 @@ import { createPrivacyWorker } from '../privacy/attach.js';
 import { attachSyncScheduler } from '../sync/scheduler.js';
 import { attachRetention } from '../pipeline/retention.js';
 import { attachReloader } from './reload.js';
+import { attachStoreWakeups } from './store-wakeups.js';
 
 export interface Worker {
   /** For logs: `deliverer`, `sync-scheduler`, … */
@@ -25,6 +26,7 @@ export const WORKER_FACTORIES: WorkerFactory[] = [
   (app) => createPrivacyWorker(app),
   (app) => attachSyncScheduler(app),
   (app) => attachRetention(app),
+  (app) => attachStoreWakeups(app),
   // Last: reload reaches the services the factories above published on the app.
   (app) => attachReloader(app),
 ];
