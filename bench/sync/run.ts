@@ -70,7 +70,7 @@ async function runPhase(name: string, work: string): Promise<void> {
       const ms = Math.round(performance.now() - t);
       // Hand the planned snapshot to the next phase (as if every operation had succeeded).
       if (process.argv.includes('--keep')) {
-        let batch: { pk: string; hash: string }[] = [];
+        const batch: { pk: string; hash: string }[] = [];
         for (const op of d.scratch.ops(10_000)) {
           if (op.hash === null) continue;
           batch.push({ pk: op.pk, hash: op.hash });

@@ -88,7 +88,7 @@ function bump(counts: SyncRunCounts, op: SyncOp, ok: boolean): void {
 }
 
 export async function applyObjectOps(ctx: ApplyContext, scratch: Scratch): Promise<void> {
-  const { sync, store, objects, gate, counts } = ctx;
+  const { sync, store, objects, counts } = ctx;
   let existing: Map<string, Existing> | undefined;
   const quiet: SnapshotChange[] = [];
   const flushQuiet = async (): Promise<void> => {
