@@ -52,10 +52,13 @@ import { purgeUserData } from './purge-user-data.js';
 import { nextDueAt, readyLanes } from './ready-lanes.js';
 import * as stats from './stats.js';
 import * as syncs from './syncs.js';
+import { Vacuumer, type VacuumOptions } from './vacuum.js';
 import { PgWakeups } from './wakeups.js';
 
 export interface PostgresStoreOptions extends PgDbOptions {
   logger?: Logger;
+  /** The store's own vacuum of churned tables (vacuum.ts); false turns it off (autovacuum alone). */
+  vacuum?: VacuumOptions | false;
 }
 
 /**
@@ -66,6 +69,7 @@ export class PostgresStore implements Store, SyncStore, MaintenanceStore, Limite
   readonly kind = 'postgres' as const;
   readonly db: PgDb;
   readonly wakeups: PgWakeups;
+  readonly vacuumer: Vacuumer | undefined;
   private readonly logger?: Logger;
   private limiter: PgLimiterState | undefined;
   private closed = false;
@@ -74,11 +78,13 @@ export class PostgresStore implements Store, SyncStore, MaintenanceStore, Limite
     this.db = new PgDb(url, opts);
     this.logger = opts.logger;
     this.wakeups = new PgWakeups(this.db, opts.logger);
+    this.vacuumer = opts.vacuum === false ? undefined : new Vacuumer(this.db, opts.vacuum || {}, opts.logger);
   }
 
   async migrate(): Promise<void> {
     const applied = await migratePg(this.db);
     if (applied.length > 0) this.logger?.info({ applied }, 'store: schema migrations applied');
+    this.vacuumer?.start();
   }
 
   async ping(): Promise<void> {
@@ -88,6 +94,7 @@ export class PostgresStore implements Store, SyncStore, MaintenanceStore, Limite
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.vacuumer?.stop();
     await this.wakeups.close();
     await this.db.close();
   }
