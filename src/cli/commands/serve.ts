@@ -129,7 +129,11 @@ function renderBanner(p: { app: App; url: string; file: string; sandboxUrl?: str
       `    curl -X POST ${url}/v1/track -u ${shellQuote(`${source.writeKey}:`)} -H 'Content-Type: application/json' -d ${shellQuote(body)}`,
       '',
       `  Then look at it:  curl -H "Authorization: Bearer ${admin.file ? `$(cat ${admin.file})` : '<admin.token>'}" ${url}/admin/v1/events`,
+      `  In the browser:   ${url}/ (the console; sign in with the admin token)`,
     );
+    if (p.sandboxUrl) {
+      lines.push(`  The conversion:   curl ${p.sandboxUrl}/_sandbox/conversions   (what Optimizely would have counted)`);
+    }
   }
   return `${lines.join('\n')}\n\n`;
 }
