@@ -171,3 +171,87 @@ describe.runIf(run)('PostgreSQL store: several processes on one database', () =>
     }
   });
 });
+
+describe.runIf(run)('PostgreSQL store: privacy', () => {
+  const schema = randomSchema();
+  const T = 1_700_000_000_000;
+  afterAll(async () => {
+    await dropSchema(schema);
+  });
+
+  it('purges one user (events, deliveries, attempts, dedup, rejected, sync rows), redacts batched attempts, and runs requests, targets and suppressions', async () => {
+    const s = (await openStore(schemaUrl(schema))) as PostgresStore;
+    try {
+      const ts = new Date(T).toISOString();
+      const FX = { destinationId: 'fx', mappingId: 'c', action: 'trackEvent' };
+      const mk = (messageId: string, userId: string, extra: Record<string, unknown> = {}) => ({ type: 'track' as const, event: 'E', messageId, userId, anonymousId: `anon-${userId}`, timestamp: ts, originalTimestamp: ts, receivedAt: ts, ...extra });
+      await s.appendEvents({
+        sourceId: 'web',
+        now: T,
+        dedupWindowMs: 86_400_000,
+        events: [mk('a1', 'alice'), mk('a2', 'alice'), mk('b1', 'bob')].map((event) => ({ event, deliveries: [FX] })),
+        rejected: [{ sourceId: 'web', reason: 'bad', body: { userId: 'alice' } }, { sourceId: 'web', reason: 'bad', body: { userId: 'alice-2' } }],
+        suppressed: 0,
+      });
+      const claimed = await s.claimDeliveries({ lane: 'fx:trackEvent', limit: 10, owner: 'w', leaseMs: 30_000, now: T });
+      await s.completeDeliveries(
+        claimed.map((d) => ({ id: d.id, owner: 'w', status: 'delivered' as const, countsAsAttempt: true, attempt: { startedAt: T, durationMs: 1, request: { method: 'POST', url: 'https://x/v1/events', body: { visitors: ['alice', 'bob'].map((v) => ({ visitor_id: v })) } }, response: { status: 204 } } })),
+        T,
+      );
+      await s.addSyncRowErrors([{ runId: 1, pk: 'alice', op: 'added', code: 'x', message: 'row "alice" refused', at: T }]);
+      await s.applySnapshot('users', [{ pk: 'alice', hash: 'h' }, { pk: 'bob', hash: 'h' }]);
+      const counts = await s.purgeUserData({ userId: 'alice' }, { note: 'deleted by request r1' });
+      expect(counts).toEqual({ events: 2, deliveries: 2, attempts: 2, attemptsRedacted: 1, rejected: 1, dedup: 2, syncRowErrors: 1, syncSnapshots: 1 });
+      const [bobEvent] = await s.listEvents({});
+      expect(bobEvent?.userId).toBe('bob');
+      const bobDelivery = await s.getDelivery((await s.listDeliveries({}))[0]!.id);
+      expect(bobDelivery!.attemptLog[0]!.request).toEqual({ method: 'POST', url: 'https://x/v1/events', redacted: 'deleted by request r1' });
+      // Dedup memory gone: alice's messageIds are accepted again.
+      const again = await s.appendEvents({ sourceId: 'web', now: T + 1, dedupWindowMs: 86_400_000, events: [{ event: mk('a1', 'alice'), deliveries: [] }], rejected: [], suppressed: 0 });
+      expect(again.outcomes).toEqual(['accepted']);
+      expect((await s.laneStats(T))[0]).toMatchObject({ delivered: 1 });
+
+      const req = await s.createPrivacyRequest({
+        id: 'r1',
+        userId: 'alice',
+        requestedBy: 'ops',
+        via: 'cli',
+        now: T,
+        targets: [
+          { destinationId: 'odp', destinationType: 'optimizely-data-platform', identifierKind: 'userId', status: 'pending' },
+          { destinationId: 'fx', destinationType: 'optimizely-feature-experimentation', identifierKind: 'userId', status: 'not_supported', error: 'no API' },
+        ],
+      });
+      expect(req).toMatchObject({ id: 'r1', status: 'pending', targets: [{ destinationId: 'fx', status: 'not_supported' }, { destinationId: 'odp', status: 'pending' }] });
+      await s.recordPurge('r1', counts, T, T + 60_000);
+      expect(await s.dueRepurges(T + 60_000)).toEqual([{ requestId: 'r1', userId: 'alice' }]);
+      const [a, b] = await Promise.all([
+        s.claimPrivacyTargets({ owner: 'p1', leaseMs: 10_000, now: T, limit: 5 }),
+        s.claimPrivacyTargets({ owner: 'p2', leaseMs: 10_000, now: T, limit: 5 }),
+      ]);
+      const won = [...a!, ...b!];
+      expect(won).toHaveLength(1);
+      expect(won[0]).toMatchObject({ requestId: 'r1', identifier: 'alice', destinationId: 'odp' });
+      const owner = a!.length ? 'p1' : 'p2';
+      expect(await s.completePrivacyTarget({ requestId: 'r1', destinationId: 'odp', identifierKind: 'userId', owner: owner === 'p1' ? 'p2' : 'p1', status: 'submitted', now: T })).toBe(false);
+      expect(await s.completePrivacyTarget({ requestId: 'r1', destinationId: 'odp', identifierKind: 'userId', owner, status: 'submitted', externalId: 'x-1', now: T + 5 })).toBe(true);
+      expect(await s.getPrivacyRequest('r1')).toMatchObject({ status: 'completed', completedAt: T + 5, purged: counts });
+      expect((await s.listPrivacyRequests()).map((r) => r.id)).toEqual(['r1']);
+      expect((await s.listPrivacyAudit({ requestId: 'r1' })).map((e) => e.action).sort()).toEqual(['delete.not_supported', 'delete.requested']);
+      expect(await s.nextPrivacyDueAt()).toBeUndefined();
+
+      const v0 = await s.suppressionVersion();
+      expect(await s.addSuppression({ kind: 'userId', identifier: 'alice', createdAt: T, createdBy: 'ops' })).toBe(true);
+      expect(await s.addSuppression({ kind: 'userId', identifier: 'alice', createdAt: T, createdBy: 'ops' })).toBe(false);
+      expect(await s.listSuppressions()).toEqual([{ kind: 'userId', identifier: 'alice', createdAt: T, createdBy: 'ops' }]);
+      expect(await s.suppressionVersion()).toBe(v0 + 1);
+      expect(await s.removeSuppression('userId', 'alice')).toBe(true);
+      expect(await s.removeSuppression('userId', 'alice')).toBe(false);
+      expect(await s.suppressionVersion()).toBe(v0 + 2);
+      const series = await s.activitySeries({ since: T - 1, bucketMs: 60_000 });
+      expect(series.events.reduce((n, e) => n + e.count, 0)).toBe(2);
+    } finally {
+      await s.close();
+    }
+  });
+});
