@@ -14,6 +14,7 @@ import type { Delivery, DeadFilter, DeliveryStatus, StoredAttempt } from '../../
 import type { ServerDeps } from '../types.js';
 import { sendError } from '../errors.js';
 import { anyObject, beforeParam, errorResponses, errorSchema, limitParam } from './schemas.js';
+import { byId, nextBefore, pageSchema } from './paging.js';
 
 const STATUSES: DeliveryStatus[] = ['pending', 'in_flight', 'delivered', 'retry_wait', 'dead'];
 const iso = (ms: number | null): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
@@ -140,17 +141,7 @@ export const deliveriesRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps
             ...filterProperties,
           },
         },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              deliveries: { type: 'array', items: deliverySchema },
-              nextBefore: { type: ['integer', 'null'], description: 'Pass as `before` for the next page; null on the last page.' },
-            },
-            required: ['deliveries', 'nextBefore'],
-          },
-          ...errorResponses,
-        },
+        response: { 200: pageSchema('deliveries', deliverySchema), ...errorResponses },
       },
     },
     async (req) => {
@@ -158,7 +149,7 @@ export const deliveriesRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps
       const rows = await store.listDeliveries({
         limit: q.limit, before: q.before, status: q.status, destinationId: q.destinationId, lane: q.lane, userId: q.userId, messageId: q.messageId, eventName: q.event, error: q.error,
       });
-      return { deliveries: rows.map(presentDelivery), nextBefore: rows.length === q.limit ? rows[rows.length - 1]!.id : null };
+      return { deliveries: rows.map(presentDelivery), nextBefore: nextBefore(rows, q.limit, byId) };
     },
   );
 

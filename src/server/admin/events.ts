@@ -5,6 +5,7 @@ import type { StoredEvent } from '../../store/types.js';
 import type { ServerDeps } from '../types.js';
 import { sendError } from '../errors.js';
 import { anyObject, beforeParam, errorResponses, errorSchema, limitParam } from './schemas.js';
+import { byId, nextBefore, pageSchema } from './paging.js';
 
 const eventSchema = {
   type: 'object',
@@ -56,17 +57,7 @@ export const eventsRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) =>
             messageId: { type: 'string', description: 'Only the event with this messageId.' },
           },
         },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              events: { type: 'array', items: eventSchema },
-              nextBefore: { type: ['integer', 'null'], description: 'Pass as `before` for the next page; null on the last page.' },
-            },
-            required: ['events', 'nextBefore'],
-          },
-          ...errorResponses,
-        },
+        response: { 200: pageSchema('events', eventSchema), ...errorResponses },
       },
     },
     async (req) => {
@@ -74,7 +65,7 @@ export const eventsRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) =>
       const rows = await deps.store.listEvents({
         limit: q.limit, before: q.before, userId: q.userId, type: q.type, event: q.event, sourceId: q.sourceId, messageId: q.messageId,
       });
-      return { events: rows.map(presentEvent), nextBefore: rows.length === q.limit ? rows[rows.length - 1].id : null };
+      return { events: rows.map(presentEvent), nextBefore: nextBefore(rows, q.limit, byId) };
     },
   );
 

@@ -17,6 +17,7 @@ import type { AuditEntry, IdentifierKind, PrivacyRequest, PrivacyRequestStatus }
 import type { ServerDeps } from '../types.js';
 import { sendError } from '../errors.js';
 import { errorResponses, errorSchema, limitParam } from './schemas.js';
+import { byId, nextBefore, pageSchema } from './paging.js';
 
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 const nullableString = { type: ['string', 'null'] } as const;
@@ -161,15 +162,14 @@ export const privacyRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) =
           },
         },
         response: {
-          200: { type: 'object', properties: { requests: { type: 'array', items: requestSchema }, nextBefore: { type: ['integer', 'null'] } } },
+          200: pageSchema('requests', requestSchema),
           ...errorResponses,
         },
       },
     },
     async (req) => {
       const rows = await privacy().listRequests({ limit: req.query.limit, before: req.query.before, status: req.query.status });
-      const last = rows[rows.length - 1];
-      return { requests: rows.map(presentRequest), nextBefore: rows.length === req.query.limit && last ? last.requestedAt : null };
+      return { requests: rows.map(presentRequest), nextBefore: nextBefore(rows, req.query.limit, (r) => r.requestedAt) };
     },
   );
 
@@ -270,13 +270,12 @@ export const privacyRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) =
           additionalProperties: false,
           properties: { limit: limitParam, before: { type: 'integer', minimum: 1, description: 'Paging cursor: entries with id < before.' }, requestId: { type: 'string' } },
         },
-        response: { 200: { type: 'object', properties: { entries: { type: 'array', items: auditSchema }, nextBefore: { type: ['integer', 'null'] } } }, ...errorResponses },
+        response: { 200: pageSchema('entries', auditSchema), ...errorResponses },
       },
     },
     async (req) => {
       const rows = await privacy().listAudit(req.query);
-      const last = rows[rows.length - 1];
-      return { entries: rows.map(presentAudit), nextBefore: rows.length === req.query.limit && last ? last.id : null };
+      return { entries: rows.map(presentAudit), nextBefore: nextBefore(rows, req.query.limit, byId) };
     },
   );
 };

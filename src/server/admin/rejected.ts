@@ -2,6 +2,20 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ServerDeps } from '../types.js';
 import { beforeParam, errorResponses, limitParam } from './schemas.js';
+import { byId, nextBefore, pageSchema } from './paging.js';
+
+const rejectedSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    sourceId: { type: 'string' },
+    receivedAt: { type: 'string', format: 'date-time' },
+    reason: { type: 'string', description: '`<code>: <message>`, naming the field and the fix.' },
+    field: { type: ['string', 'null'] },
+    body: { description: 'The message as received (write key removed; a summary when it was over-size).' },
+  },
+  required: ['id', 'sourceId', 'receivedAt', 'reason'],
+} as const;
 
 interface RejectedQuery {
   limit: number;
@@ -21,31 +35,7 @@ export const rejectedRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) 
           additionalProperties: false,
           properties: { limit: limitParam, before: beforeParam, sourceId: { type: 'string', description: 'Only rejections from this source.' } },
         },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              rejected: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    id: { type: 'integer' },
-                    sourceId: { type: 'string' },
-                    receivedAt: { type: 'string', format: 'date-time' },
-                    reason: { type: 'string', description: '`<code>: <message>`, naming the field and the fix.' },
-                    field: { type: ['string', 'null'] },
-                    body: { description: 'The message as received (write key removed; a summary when it was over-size).' },
-                  },
-                  required: ['id', 'sourceId', 'receivedAt', 'reason'],
-                },
-              },
-              nextBefore: { type: ['integer', 'null'] },
-            },
-            required: ['rejected', 'nextBefore'],
-          },
-          ...errorResponses,
-        },
+        response: { 200: pageSchema('rejected', rejectedSchema), ...errorResponses },
       },
     },
     async (req) => {
@@ -53,7 +43,7 @@ export const rejectedRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) 
       const rows = await deps.store.listRejected({ limit: q.limit, before: q.before, sourceId: q.sourceId });
       return {
         rejected: rows.map((r) => ({ ...r, receivedAt: new Date(r.receivedAt).toISOString() })),
-        nextBefore: rows.length === q.limit ? rows[rows.length - 1].id : null,
+        nextBefore: nextBefore(rows, q.limit, byId),
       };
     },
   );

@@ -14,6 +14,7 @@ import { SyncService } from '../../sync/service.js';
 import { UnknownSyncError } from '../../sync/runner.js';
 import type { SyncRun } from '../../store/sync-types.js';
 import { anyObject, beforeParam, errorResponses, errorSchema, limitParam } from './schemas.js';
+import { byId, nextBefore, pageSchema } from './paging.js';
 
 const iso = (ms: number | null): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -90,14 +91,14 @@ export const syncsRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => 
         summary: 'Run history of a sync (newest first)',
         params: idParams,
         querystring: { type: 'object', additionalProperties: false, properties: { limit: limitParam, before: beforeParam } },
-        response: { 200: { type: 'object', properties: { runs: { type: 'array', items: runSchema }, nextBefore: { type: ['integer', 'null'] } } }, 404: errorSchema, ...errorResponses },
+        response: { 200: pageSchema('runs', runSchema), 404: errorSchema, ...errorResponses },
       },
     },
     async (req, reply) => {
       try {
         const limit = req.query.limit ?? 50;
         const runs = await service().runs(req.params.id, { limit, before: req.query.before });
-        return { runs: runs.map(runOut), nextBefore: runs.length === limit ? runs[runs.length - 1]!.id : null };
+        return { runs: runs.map(runOut), nextBefore: nextBefore(runs, limit, byId) };
       } catch (err) {
         return fail(reply, err);
       }
