@@ -5,14 +5,13 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError, formatConfigIssue } from '../../core/errors.js';
-import { redactString } from '../../core/redact.js';
 import { DEMO } from '../../sandbox/demo.js';
 import { createLogger, type Logger } from '../../logger.js';
 import { createApp, startApp, stopApp, type App } from '../../server/app-context.js';
 import { maskUrl } from '../../server/admin/mask.js';
 import { VERSION } from '../../version.js';
 import { loadAndValidate } from '../load-config.js';
+import { parsePort, runUntilSignalled } from '../service-lifecycle.js';
 
 export interface ServeOptions {
   config?: string;
@@ -32,12 +31,6 @@ export interface RunningServe {
   sandboxUrl?: string;
   banner: string;
   stop(): Promise<void>;
-}
-
-function parsePort(value: string | number, from: string): number {
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${from} must be a port number (0-65535), got "${value}"`);
-  return n;
 }
 
 /** Starts everything and returns a handle (tests call this; the command adds signal handling). */
@@ -147,50 +140,10 @@ export function register(program: Command): void {
     .option('--host <host>', 'interface to bind (default: server.host, 0.0.0.0)')
     .option('--no-workers', 'accept events but do not run delivery or sync workers')
     .option('--with-sandbox', `also run the Optimizely sandbox in-process on port ${DEMO.port} (npm start)`)
-    .action(async (o: ServeOptions) => {
-      let running: RunningServe;
-      try {
-        running = await runServe(o);
-      } catch (e) {
-        if (e instanceof ConfigError) {
-          for (const issue of e.issues) process.stderr.write(`${redactString(formatConfigIssue(issue))}\n`);
-          process.stderr.write(`✗ the config has ${e.issues.length === 1 ? '1 problem' : `${e.issues.length} problems`}; nothing was started\n`);
-          process.exitCode = 1;
-          return;
-        }
-        throw e;
-      }
-      installSignalHandlers(running);
-    });
-}
-
-function installSignalHandlers(running: RunningServe): void {
-  const { logger } = running.app;
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (signalled) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    signalled = true;
-    logger.info({ signal }, 'shutting down: no new requests, finishing in-flight ones, stopping workers, closing the store');
-    const force = setTimeout(() => {
-      logger.error('shutdown took longer than 30 s: exiting');
-      process.exit(1);
-    }, 30_000);
-    force.unref();
-    running.stop().then(
-      () => {
-        logger.info('stopped cleanly');
-        logger.flush?.();
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
+    .action((o: ServeOptions) =>
+      runUntilSignalled(() => runServe(o), {
+        stopping: 'shutting down: no new requests, finishing in-flight ones, stopping workers, closing the store',
+        failed: 'shutdown failed',
+      }),
     );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
 }

@@ -7,8 +7,6 @@
  */
 import type { Command } from 'commander';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { ConfigError, formatConfigIssue } from '../../core/errors.js';
-import { redactString } from '../../core/redact.js';
 import { createLogger, type Logger } from '../../logger.js';
 import { createApp, stopApp, type App } from '../../server/app-context.js';
 import { maskUrl } from '../../server/admin/mask.js';
@@ -16,6 +14,7 @@ import { healthRoutes } from '../../server/health-routes.js';
 import { metricsRoute } from '../../server/metrics-route.js';
 import { VERSION } from '../../version.js';
 import { loadAndValidate } from '../load-config.js';
+import { parsePort, runUntilSignalled } from '../service-lifecycle.js';
 
 export interface WorkerOptions {
   config?: string;
@@ -33,18 +32,12 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-function parsePort(value: string | number): number {
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be a port number (0-65535), got "${value}"`);
-  return n;
-}
-
 export async function runWorker(opts: WorkerOptions = {}): Promise<RunningWorker> {
   const env = opts.env ?? process.env;
   const out = opts.out ?? ((t: string) => process.stdout.write(t));
   const { config, file } = await loadAndValidate({ file: opts.config, env });
   const logger = opts.logger ?? createLogger();
-  const port = opts.port !== undefined ? parsePort(opts.port) : undefined;
+  const port = opts.port !== undefined ? parsePort(opts.port, '--port') : undefined;
   // createApp builds the HTTP app too; a worker never listens on it (only on the small health/metrics server).
   const app = await createApp({ config, logger, workers: true });
   if (app.store.kind === 'sqlite') {
@@ -97,35 +90,10 @@ export function register(program: Command): void {
     .option('-c, --config <file>', 'config file (default: $OPTIRELAY_CONFIG or ./optirelay.yaml)')
     .option('-p, --port <port>', 'serve /healthz, /readyz and /metrics on this port (default: no port)')
     .option('--host <host>', 'interface for --port (default 127.0.0.1)')
-    .action(async (o: WorkerOptions) => {
-      let running: RunningWorker;
-      try {
-        running = await runWorker(o);
-      } catch (e) {
-        if (e instanceof ConfigError) {
-          for (const issue of e.issues) process.stderr.write(`${redactString(formatConfigIssue(issue))}\n`);
-          process.stderr.write(`✗ the config has ${e.issues.length === 1 ? '1 problem' : `${e.issues.length} problems`}; nothing was started\n`);
-          process.exitCode = 1;
-          return;
-        }
-        throw e;
-      }
-      let signalled = false;
-      const onSignal = (signal: NodeJS.Signals): void => {
-        if (signalled) process.exit(1);
-        signalled = true;
-        running.app.logger.info({ signal }, 'worker shutting down: finishing in-flight batches, releasing unsent claims');
-        const force = setTimeout(() => process.exit(1), 30_000);
-        force.unref();
-        running.stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            running.app.logger.error({ err }, 'worker shutdown failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGTERM', onSignal);
-      process.on('SIGINT', onSignal);
-    });
+    .action((o: WorkerOptions) =>
+      runUntilSignalled(() => runWorker(o), {
+        stopping: 'worker shutting down: finishing in-flight batches, releasing unsent claims',
+        failed: 'worker shutdown failed',
+      }),
+    );
 }
