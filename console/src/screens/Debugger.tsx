@@ -6,7 +6,8 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, qs, type Rejected, type StoredEvent } from '../api';
 import { useApi } from '../hooks';
 import { fmtTime, pretty } from '../format';
-import { Card, Empty, ErrorBox } from '../components/ui';
+import { Card, Empty, ErrorBox, Json as JsonView } from '../components/ui';
+import { Table } from '../components/table';
 
 const TYPES = ['', 'track', 'identify', 'page', 'screen', 'group', 'alias'];
 const KEEP = 500;
@@ -109,23 +110,11 @@ export function Debugger(): ReactNode {
         {events.length === 0 ? (
           <Empty>Waiting for events… send one to /v1/track with a source's write key.</Empty>
         ) : (
-          <table className="table events">
-            <thead>
-              <tr>
-                <th scope="col">Received</th>
-                <th scope="col">Type</th>
-                <th scope="col">Event</th>
-                <th scope="col">User</th>
-                <th scope="col">Source</th>
-                <th scope="col">Message id</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.map((e) => (
-                <EventRow key={e.id} e={e} open={open.has(e.id)} onToggle={() => toggle(e.id)} />
-              ))}
-            </tbody>
-          </table>
+          <Table className="events" columns={['Received', 'Type', 'Event', 'User', 'Source', 'Message id']}>
+            {events.map((e) => (
+              <EventRow key={e.id} e={e} open={open.has(e.id)} onToggle={() => toggle(e.id)} />
+            ))}
+          </Table>
         )}
       </Card>
 
@@ -133,33 +122,19 @@ export function Debugger(): ReactNode {
         <ErrorBox error={rejected.error} />
         {rejected.data && rejected.data.rejected.length === 0 ? <Empty>No rejected messages.</Empty> : null}
         {rejected.data && rejected.data.rejected.length > 0 ? (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Received</th>
-                <th scope="col">Source</th>
-                <th scope="col">Field</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Message</th>
+          <Table columns={['Received', 'Source', 'Field', 'Reason', 'Message']}>
+            {rejected.data.rejected.map((r) => (
+              <tr key={r.id}>
+                <td>{fmtTime(r.receivedAt)}</td>
+                <td>{r.sourceId}</td>
+                <td>{r.field ?? '–'}</td>
+                <td className="reason">{r.reason}</td>
+                <td>
+                  <JsonView value={r.body} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {rejected.data.rejected.map((r) => (
-                <tr key={r.id}>
-                  <td>{fmtTime(r.receivedAt)}</td>
-                  <td>{r.sourceId}</td>
-                  <td>{r.field ?? '–'}</td>
-                  <td className="reason">{r.reason}</td>
-                  <td>
-                    <details className="json">
-                      <summary>JSON</summary>
-                      <pre>{pretty(r.body)}</pre>
-                    </details>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         ) : null}
       </Card>
     </>

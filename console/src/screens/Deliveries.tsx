@@ -4,6 +4,7 @@ import { api, qs, type Delivery, type DeliveryDetail, type DeliveryStatus } from
 import { navigate, useAction, useApi, type Route } from '../hooks';
 import { fmtTime, httpText, pretty } from '../format';
 import { Card, Empty, ErrorBox, Json as JsonView, Pre, Status } from '../components/ui';
+import { Table } from '../components/table';
 
 const STATUSES: ('' | DeliveryStatus)[] = ['', 'pending', 'in_flight', 'retry_wait', 'delivered', 'dead'];
 const FILTER_KEYS = ['userId', 'messageId', 'event', 'status', 'destinationId', 'lane', 'error'] as const;
@@ -128,61 +129,60 @@ export function Deliveries({ route }: { route: Route }): ReactNode {
           <ErrorBox error={list.error} />
           {list.data && list.data.deliveries.length === 0 ? <Empty>No deliveries match.</Empty> : null}
           {list.data && list.data.deliveries.length > 0 ? (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">
+            <Table
+              columns={[
+                {
+                  label: (
                     <input
                       type="checkbox"
                       aria-label="Select all dead deliveries shown"
                       checked={deadShown.length > 0 && deadShown.every((d) => checked.has(d.id))}
                       onChange={(e) => setChecked(e.target.checked ? new Set(deadShown.map((d) => d.id)) : new Set())}
                     />
-                  </th>
-                  <th scope="col">Id</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Lane</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">User</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Updated</th>
-                  {split ? null : <th scope="col">Last error</th>}
+                  ),
+                },
+                'Id',
+                'Status',
+                'Lane',
+                'Event',
+                'User',
+                'Attempts',
+                'Updated',
+                split ? null : 'Last error',
+              ]}
+            >
+              {list.data.deliveries.map((d) => (
+                <tr key={d.id} className={d.id === selectedId ? 'selected' : undefined}>
+                  <td>
+                    {d.status === 'dead' ? (
+                      <input
+                        type="checkbox"
+                        aria-label={`Select delivery ${d.id}`}
+                        checked={checked.has(d.id)}
+                        onChange={(e) => {
+                          const n = new Set(checked);
+                          if (e.target.checked) n.add(d.id);
+                          else n.delete(d.id);
+                          setChecked(n);
+                        }}
+                      />
+                    ) : null}
+                  </td>
+                  <td>
+                    <a href={hashOf(filter, d.id)}>#{d.id}</a>
+                  </td>
+                  <td>
+                    <Status value={d.status} />
+                  </td>
+                  <td>{d.lane}</td>
+                  <td>{d.eventName ?? '–'}</td>
+                  <td>{d.userId ?? '–'}</td>
+                  <td className="num">{d.attempts}</td>
+                  <td>{fmtTime(d.updatedAt ?? d.createdAt)}</td>
+                  {split ? null : <td className="reason">{d.lastError ?? ''}</td>}
                 </tr>
-              </thead>
-              <tbody>
-                {list.data.deliveries.map((d) => (
-                  <tr key={d.id} className={d.id === selectedId ? 'selected' : undefined}>
-                    <td>
-                      {d.status === 'dead' ? (
-                        <input
-                          type="checkbox"
-                          aria-label={`Select delivery ${d.id}`}
-                          checked={checked.has(d.id)}
-                          onChange={(e) => {
-                            const n = new Set(checked);
-                            if (e.target.checked) n.add(d.id);
-                            else n.delete(d.id);
-                            setChecked(n);
-                          }}
-                        />
-                      ) : null}
-                    </td>
-                    <td>
-                      <a href={hashOf(filter, d.id)}>#{d.id}</a>
-                    </td>
-                    <td>
-                      <Status value={d.status} />
-                    </td>
-                    <td>{d.lane}</td>
-                    <td>{d.eventName ?? '–'}</td>
-                    <td>{d.userId ?? '–'}</td>
-                    <td className="num">{d.attempts}</td>
-                    <td>{fmtTime(d.updatedAt ?? d.createdAt)}</td>
-                    {split ? null : <td className="reason">{d.lastError ?? ''}</td>}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           ) : null}
         </Card>
         {selectedId !== undefined ? <DeliveryPanel id={selectedId} onClose={() => navigate(hashOf(filter))} onChanged={list.reload} /> : null}

@@ -4,6 +4,7 @@ import { api, type DestinationInfo, type Json, type MappingInfo } from '../api';
 import { useAction, useApi, type Route } from '../hooks';
 import { ago, pretty } from '../format';
 import { Card, Empty, ErrorBox, Json as JsonView, Status } from '../components/ui';
+import { ACTIONS_COLUMN, Table } from '../components/table';
 import { MappingTester, type Draft } from './MappingTester';
 
 export function Destinations({ route }: { route: Route }): ReactNode {
@@ -112,77 +113,50 @@ function DestinationDetail({ dest, eventId }: { dest: DestinationInfo; eventId?:
       <Card title="Mappings">
         {dest.mappings.length === 0 ? <Empty>No mappings.</Empty> : null}
         {dest.mappings.length > 0 ? (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Mapping</th>
-                <th scope="col">Action</th>
-                <th scope="col">Trigger</th>
-                <th scope="col">Fields</th>
-                <th scope="col">Origin</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
+          <Table columns={['Mapping', 'Action', 'Trigger', 'Fields', 'Origin', ACTIONS_COLUMN]}>
+            {dest.mappings.map((m) => (
+              <tr key={m.id}>
+                <td>
+                  {m.id} {!m.enabled ? <Status value="cancelled" /> : null}
+                </td>
+                <td>{m.action}</td>
+                <td className="mono small">{m.trigger}</td>
+                <td>
+                  <JsonView label={`${Object.keys(m.fields).length ? `${Object.keys(m.fields).length} overrides` : 'action defaults'}`} value={m.fields} />
+                </td>
+                <td>{m.origin}</td>
+                <td>
+                  <button type="button" className="secondary" onClick={() => load(draftOf(m))}>
+                    Open in tester
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {dest.mappings.map((m) => (
-                <tr key={m.id}>
-                  <td>
-                    {m.id} {!m.enabled ? <Status value="cancelled" /> : null}
-                  </td>
-                  <td>{m.action}</td>
-                  <td className="mono small">{m.trigger}</td>
-                  <td>
-                    <JsonView label={`${Object.keys(m.fields).length ? `${Object.keys(m.fields).length} overrides` : 'action defaults'}`} value={m.fields} />
-                  </td>
-                  <td>{m.origin}</td>
-                  <td>
-                    <button type="button" className="secondary" onClick={() => load(draftOf(m))}>
-                      Open in tester
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         ) : null}
       </Card>
 
       {dest.presets.length > 0 ? (
         <Card title="Presets">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Preset</th>
-                <th scope="col">Action</th>
-                <th scope="col">Trigger</th>
-                <th scope="col">Enabled here</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
+          <Table columns={['Preset', 'Action', 'Trigger', 'Enabled here', ACTIONS_COLUMN]}>
+            {dest.presets.map((p) => (
+              <tr key={p.name}>
+                <td>{p.name}</td>
+                <td>{p.action}</td>
+                <td className="mono small">{p.trigger}</td>
+                <td>{p.enabled ? <Status value="ok" /> : 'no'}</td>
+                <td>
+                  <button
+                    type="button"
+                    className="secondary"
+                    onClick={() => load({ id: p.name.toLowerCase().replace(/[^a-z0-9]+/g, '-'), action: p.action, trigger: p.trigger, fields: { ...defaultsOf(dest, p.action), ...p.fields } })}
+                  >
+                    Open in tester
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {dest.presets.map((p) => (
-                <tr key={p.name}>
-                  <td>{p.name}</td>
-                  <td>{p.action}</td>
-                  <td className="mono small">{p.trigger}</td>
-                  <td>{p.enabled ? <Status value="ok" /> : 'no'}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="secondary"
-                      onClick={() => load({ id: p.name.toLowerCase().replace(/[^a-z0-9]+/g, '-'), action: p.action, trigger: p.trigger, fields: { ...defaultsOf(dest, p.action), ...p.fields } })}
-                    >
-                      Open in tester
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </Card>
       ) : null}
 

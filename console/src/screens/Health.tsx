@@ -8,8 +8,10 @@ import type { DestinationInfo, Health as HealthData } from '../api';
 import { useApi, type Route } from '../hooks';
 import { fmtNum } from '../format';
 import { Card, Empty, ErrorBox, Stat } from '../components/ui';
+import { ACTIONS_COLUMN, Table, type Column } from '../components/table';
 
 const FX = 'optimizely-feature-experimentation';
+const COUNT_COLUMN: Column = { label: 'Count', num: true };
 
 function fixForReason(reason: string): string {
   if (/event key .* not defined in the datafile/i.test(reason))
@@ -63,60 +65,35 @@ function DestinationHealth({ dest }: { dest: DestinationInfo }): ReactNode {
           {d.deadReasons.length === 0 ? (
             <Empty>Nothing rejected.</Empty>
           ) : (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col" className="num">
-                    Count
-                  </th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Fix</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
+            <Table columns={[COUNT_COLUMN, 'Reason', 'Fix', ACTIONS_COLUMN]}>
+              {d.deadReasons.map((r) => (
+                <tr key={r.reason}>
+                  <td className="num">{fmtNum(r.count)}</td>
+                  <td className="reason">{r.reason}</td>
+                  <td>{fixForReason(r.reason)}</td>
+                  <td>
+                    <a href={`#/deliveries?destinationId=${encodeURIComponent(dest.id)}&status=dead&error=${encodeURIComponent(r.reason.slice(0, 60))}`}>Dead letters</a>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {d.deadReasons.map((r) => (
-                  <tr key={r.reason}>
-                    <td className="num">{fmtNum(r.count)}</td>
-                    <td className="reason">{r.reason}</td>
-                    <td>{fixForReason(r.reason)}</td>
-                    <td>
-                      <a href={`#/deliveries?destinationId=${encodeURIComponent(dest.id)}&status=dead&error=${encodeURIComponent(r.reason.slice(0, 60))}`}>Dead letters</a>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           )}
           <h3>Flagged and dropped</h3>
           {flags.length === 0 ? (
             <Empty>No flags: every delivered conversion counts, with all its attributes.</Empty>
           ) : (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col" className="num">
-                    Count
-                  </th>
-                  <th scope="col">What happened</th>
-                  <th scope="col">Fix</th>
-                </tr>
-              </thead>
-              <tbody>
-                {flags.map(([k, n]) => {
-                  const f = describeFlag(k);
-                  return (
-                    <tr key={k}>
-                      <td className="num">{fmtNum(n)}</td>
-                      <td>{f.what}</td>
-                      <td>{f.fix}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <Table columns={[COUNT_COLUMN, 'What happened', 'Fix']}>
+              {flags.map(([k, n]) => {
+                const f = describeFlag(k);
+                return (
+                  <tr key={k}>
+                    <td className="num">{fmtNum(n)}</td>
+                    <td>{f.what}</td>
+                    <td>{f.fix}</td>
+                  </tr>
+                );
+              })}
+            </Table>
           )}
         </>
       ) : null}

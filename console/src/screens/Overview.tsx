@@ -4,7 +4,20 @@ import { useApi } from '../hooks';
 import { ago, fmtAge, fmtNum } from '../format';
 import { Card, Empty, ErrorBox, Stat, Status } from '../components/ui';
 import { StackedBars } from '../components/charts';
+import { Table, type Column } from '../components/table';
 import { SyncsAtAGlance } from './Syncs';
+
+const LANE_COLUMNS: Column[] = [
+  'Destination',
+  'Action',
+  { label: 'Events in', num: true },
+  { label: 'Delivered', num: true },
+  { label: 'Retrying', num: true },
+  { label: 'Dead', num: true },
+  { label: 'Queue depth', num: true },
+  'Oldest pending',
+  'State',
+];
 
 export function Overview(): ReactNode {
   const [window, setWindow] = useState<'1h' | '24h'>('1h');
@@ -29,45 +42,30 @@ export function Overview(): ReactNode {
       <Card title="Lanes (destination · action)">
         {lanes.data && lanes.data.lanes.length === 0 ? <Empty>No lanes yet: no destination is running and no delivery was made.</Empty> : null}
         {lanes.data && lanes.data.lanes.length > 0 ? (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Destination</th>
-                <th scope="col">Action</th>
-                <th scope="col" className="num">Events in</th>
-                <th scope="col" className="num">Delivered</th>
-                <th scope="col" className="num">Retrying</th>
-                <th scope="col" className="num">Dead</th>
-                <th scope="col" className="num">Queue depth</th>
-                <th scope="col">Oldest pending</th>
-                <th scope="col">State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {lanes.data.lanes.map((l) => {
-                const depth = l.pending + l.inFlight + l.retryWait;
-                return (
-                  <tr key={l.lane}>
-                    <td>
-                      <a href={`#/destinations/${encodeURIComponent(l.destinationId)}`}>{l.destinationId}</a>
-                    </td>
-                    <td>{l.action}</td>
-                    <td className="num">{fmtNum(depth + l.delivered + l.dead)}</td>
-                    <td className="num">{fmtNum(l.delivered)}</td>
-                    <td className="num">{l.retryWait ? <a href={`#/deliveries?lane=${encodeURIComponent(l.lane)}&status=retry_wait`}>{fmtNum(l.retryWait)}</a> : 0}</td>
-                    <td className="num">{l.dead ? <a className="bad" href={`#/deliveries?lane=${encodeURIComponent(l.lane)}&status=dead`}>{fmtNum(l.dead)}</a> : 0}</td>
-                    <td className="num">{fmtNum(depth)}</td>
-                    <td>{depth ? fmtAge(l.oldestPendingAgeMs) : '–'}</td>
-                    <td>
-                      {l.pausedUntil ? <Status value="retry_wait" /> : null}
-                      {l.pausedUntil ? ` paused (429) until ${new Date(l.pausedUntil).toLocaleTimeString('en-GB')}` : l.running ? <Status value="running" /> : <Status value="pending" />}
-                      {!l.pausedUntil && !l.running ? ' not running here' : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <Table columns={LANE_COLUMNS}>
+          {lanes.data.lanes.map((l) => {
+              const depth = l.pending + l.inFlight + l.retryWait;
+              return (
+                <tr key={l.lane}>
+                  <td>
+                    <a href={`#/destinations/${encodeURIComponent(l.destinationId)}`}>{l.destinationId}</a>
+                  </td>
+                  <td>{l.action}</td>
+                  <td className="num">{fmtNum(depth + l.delivered + l.dead)}</td>
+                  <td className="num">{fmtNum(l.delivered)}</td>
+                  <td className="num">{l.retryWait ? <a href={`#/deliveries?lane=${encodeURIComponent(l.lane)}&status=retry_wait`}>{fmtNum(l.retryWait)}</a> : 0}</td>
+                  <td className="num">{l.dead ? <a className="bad" href={`#/deliveries?lane=${encodeURIComponent(l.lane)}&status=dead`}>{fmtNum(l.dead)}</a> : 0}</td>
+                  <td className="num">{fmtNum(depth)}</td>
+                  <td>{depth ? fmtAge(l.oldestPendingAgeMs) : '–'}</td>
+                  <td>
+                    {l.pausedUntil ? <Status value="retry_wait" /> : null}
+                    {l.pausedUntil ? ` paused (429) until ${new Date(l.pausedUntil).toLocaleTimeString('en-GB')}` : l.running ? <Status value="running" /> : <Status value="pending" />}
+                    {!l.pausedUntil && !l.running ? ' not running here' : null}
+                  </td>
+                </tr>
+              );
+            })}
+          </Table>
         ) : null}
       </Card>
 
@@ -115,40 +113,30 @@ export function Overview(): ReactNode {
       <div className="grid2">
         <Card title="Datafile freshness">
           {dests.data ? (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Destination</th>
-                  <th scope="col">Revision</th>
-                  <th scope="col">Last confirmed</th>
-                  <th scope="col">State</th>
-                </tr>
-              </thead>
-              <tbody>
-                {dests.data.destinations
-                  .filter((d) => d.datafile || d.type === 'optimizely-feature-experimentation')
-                  .map((d) => (
-                    <tr key={d.id}>
-                      <td>{d.id}</td>
-                      <td>{d.datafile?.revision ?? '–'}</td>
-                      <td>{d.datafile?.lastSuccessAt ? ago(d.datafile.lastSuccessAt) : '–'}</td>
-                      <td>
-                        {!d.running ? (
-                          <>
-                            <Status value="pending" /> not running
-                          </>
-                        ) : d.datafile?.lastError ? (
-                          <>
-                            <Status value="failed" /> {d.datafile.lastError}
-                          </>
-                        ) : (
-                          <Status value="ok" />
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
+            <Table columns={['Destination', 'Revision', 'Last confirmed', 'State']}>
+            {dests.data.destinations
+                .filter((d) => d.datafile || d.type === 'optimizely-feature-experimentation')
+                .map((d) => (
+                  <tr key={d.id}>
+                    <td>{d.id}</td>
+                    <td>{d.datafile?.revision ?? '–'}</td>
+                    <td>{d.datafile?.lastSuccessAt ? ago(d.datafile.lastSuccessAt) : '–'}</td>
+                    <td>
+                      {!d.running ? (
+                        <>
+                          <Status value="pending" /> not running
+                        </>
+                      ) : d.datafile?.lastError ? (
+                        <>
+                          <Status value="failed" /> {d.datafile.lastError}
+                        </>
+                      ) : (
+                        <Status value="ok" />
+                      )}
+                    </td>
+                  </tr>
+                ))}
+            </Table>
           ) : (
             <ErrorBox error={dests.error} />
           )}

@@ -8,6 +8,7 @@ import { api, ApiError, type Json } from '../api';
 import { useAction, useApi, type Route } from '../hooks';
 import { ago, fmtNum, fmtTime } from '../format';
 import { Card, Empty, ErrorBox, Json as JsonView, Status } from '../components/ui';
+import { Table } from '../components/table';
 
 interface OpCounts {
   succeeded: number;
@@ -56,26 +57,17 @@ export function SyncsAtAGlance(): ReactNode {
   if (!syncs) return <p className="muted">Loading…</p>;
   if (syncs.length === 0) return <Empty>No syncs configured.</Empty>;
   return (
-    <table className="table">
-      <thead>
-        <tr>
-          <th scope="col">Sync</th>
-          <th scope="col">Last run</th>
-          <th scope="col">Status</th>
+    <Table columns={['Sync', 'Last run', 'Status']}>
+      {syncs.map((s) => (
+        <tr key={s.id}>
+          <td>
+            <a href={`#/syncs/${encodeURIComponent(s.id)}`}>{s.id}</a>
+          </td>
+          <td>{s.lastRun ? ago(isoOf(s.lastRun.finishedAt ?? s.lastRun.startedAt ?? s.lastRun.createdAt)) : 'never'}</td>
+          <td>{s.lastRun ? <Status value={s.lastRun.status} /> : '–'}</td>
         </tr>
-      </thead>
-      <tbody>
-        {syncs.map((s) => (
-          <tr key={s.id}>
-            <td>
-              <a href={`#/syncs/${encodeURIComponent(s.id)}`}>{s.id}</a>
-            </td>
-            <td>{s.lastRun ? ago(isoOf(s.lastRun.finishedAt ?? s.lastRun.startedAt ?? s.lastRun.createdAt)) : 'never'}</td>
-            <td>{s.lastRun ? <Status value={s.lastRun.status} /> : '–'}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </Table>
   );
 }
 
@@ -109,27 +101,16 @@ function RunDetail({ syncId, runId }: { syncId: string; runId: number }): ReactN
       </p>
       {r.error ? <div className="error">{r.error}</div> : null}
       {r.rowErrors && r.rowErrors.length ? (
-        <table className="table">
-          <caption>Row errors</caption>
-          <thead>
-            <tr>
-              <th scope="col">Primary key</th>
-              <th scope="col">Operation</th>
-              <th scope="col">Code</th>
-              <th scope="col">Message</th>
+        <Table caption="Row errors" columns={['Primary key', 'Operation', 'Code', 'Message']}>
+          {r.rowErrors.map((e, i) => (
+            <tr key={i}>
+              <td>{e.pk ?? '(none)'}</td>
+              <td>{e.op}</td>
+              <td>{e.code}</td>
+              <td>{e.message}</td>
             </tr>
-          </thead>
-          <tbody>
-            {r.rowErrors.map((e, i) => (
-              <tr key={i}>
-                <td>{e.pk ?? '(none)'}</td>
-                <td>{e.op}</td>
-                <td>{e.code}</td>
-                <td>{e.message}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       ) : null}
     </div>
   );
@@ -204,37 +185,25 @@ function SyncPanel({ sync, apiMissing }: { sync: SyncInfo; apiMissing: boolean }
         runs.data.runs.length === 0 ? (
           <Empty>No runs yet.</Empty>
         ) : (
-          <table className="table">
-            <caption>Runs</caption>
-            <thead>
-              <tr>
-                <th scope="col">Run</th>
-                <th scope="col">Status</th>
-                <th scope="col">Trigger</th>
-                <th scope="col">Started</th>
-                <th scope="col">Counts</th>
+          <Table caption="Runs" columns={['Run', 'Status', 'Trigger', 'Started', 'Counts']}>
+            {runs.data.runs.map((r) => (
+              <tr key={r.id} className={r.id === shown ? 'selected' : undefined}>
+                <td>
+                  <button type="button" className="link" onClick={() => setSelected(r.id)}>
+                    #{r.id}
+                  </button>
+                </td>
+                <td>
+                  <Status value={r.status} />
+                </td>
+                <td>{r.trigger}</td>
+                <td>{time(r.startedAt ?? r.createdAt)}</td>
+                <td>
+                  <Counts run={r} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {runs.data.runs.map((r) => (
-                <tr key={r.id} className={r.id === shown ? 'selected' : undefined}>
-                  <td>
-                    <button type="button" className="link" onClick={() => setSelected(r.id)}>
-                      #{r.id}
-                    </button>
-                  </td>
-                  <td>
-                    <Status value={r.status} />
-                  </td>
-                  <td>{r.trigger}</td>
-                  <td>{time(r.startedAt ?? r.createdAt)}</td>
-                  <td>
-                    <Counts run={r} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         )
       ) : null}
     </Card>
