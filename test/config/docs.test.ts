@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { configSchema, type JsonSchema } from '../../src/config/schema.js';
+import { loadAndValidate } from '../../src/cli/load-config.js';
 
 /** Every property name the schema declares, at any depth (properties, items, branches, additionalProperties). */
 function schemaKeys(schema: unknown, out = new Set<string>()): Set<string> {
@@ -28,5 +31,23 @@ describe('docs/configuration.md', () => {
     expect(keys.length).toBeGreaterThan(50);
     const missing = keys.filter((k) => !doc.includes(`\`${k}\``));
     expect(missing, `undocumented config keys: ${missing.join(', ')}`).toEqual([]);
+  });
+});
+
+describe('docs/configuration.md example', () => {
+  it('the full example config passes `optirelay check` (types, settings, actions, fields, triggers)', async () => {
+    const doc = readFileSync('docs/configuration.md', 'utf8');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(yaml, 'docs/configuration.md has a ```yaml example').toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'optirelay-docs-'));
+    try {
+      const file = join(dir, 'optirelay.yaml');
+      writeFileSync(file, yaml!);
+      const env = { WEB_WRITE_KEY: 'w', IOS_WRITE_KEY: 'i', OPTIMIZELY_PAT: 'p', ODP_API_KEY: 'o', PG_PASSWORD: 'x', WAREHOUSE_URL: 'postgres://u@h/db', OPTIRELAY_ADMIN_TOKEN: 't' };
+      const { config } = await loadAndValidate({ file, env, cwd: dir });
+      expect(config.destinations.map((d) => d.id)).toEqual(['fx', 'odp', 'rest']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
