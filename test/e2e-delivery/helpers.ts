@@ -7,13 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import { Analytics } from '@segment/analytics-node';
 import { loadAndValidate } from '../../src/cli/load-config.js';
-import { createLogger } from '../../src/logger.js';
 import { DEMO } from '../../src/sandbox/demo.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { createApp, startApp, stopApp, type App } from '../../src/server/app-context.js';
+import { startInProcessApp, until, type InProcessApp } from '../server/helpers.js';
 
 export const WRITE_KEY = 'wk_e2e_delivery';
 export const ADMIN_TOKEN = 'admin-e2e-delivery-token';
@@ -62,30 +60,11 @@ ${dests
   return file;
 }
 
-export interface InProcessServer {
-  app: App;
-  url: string;
-  logs: string[];
-  stop(): Promise<void>;
-}
+export type InProcessServer = InProcessApp;
 
 export async function startInProcess(file: string): Promise<InProcessServer> {
   const { config } = await loadAndValidate({ file, env: {} });
-  const logs: string[] = [];
-  const logger = createLogger({ level: 'info', destination: new Writable({ write: (c: Buffer, _e, cb) => (logs.push(c.toString()), cb()) }) });
-  const app = await createApp({ config, logger });
-  const url = await startApp(app, { port: 0, host: '127.0.0.1' });
-  let stopped = false;
-  return {
-    app,
-    url,
-    logs,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await stopApp(app);
-    },
-  };
+  return startInProcessApp(config);
 }
 
 export async function freePort(): Promise<number> {
@@ -135,13 +114,7 @@ export async function startChild(file: string, port: number): Promise<ChildServe
   return { child, url, output, exited };
 }
 
-export async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000, describe?: () => unknown): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${describe ? `: ${JSON.stringify(describe())}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { until };
 
 export async function admin<T = Record<string, unknown>>(url: string, path: string): Promise<T> {
   const res = await fetch(`${url}/admin/v1${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });

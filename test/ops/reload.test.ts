@@ -5,14 +5,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadAndValidate } from '../../src/cli/load-config.js';
-import { createLogger } from '../../src/logger.js';
 import { DEMO } from '../../src/sandbox/demo.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { createApp, startApp, stopApp, type App } from '../../src/server/app-context.js';
-import { basic, removeDir, tempDir } from '../server/helpers.js';
+import { basic, removeDir, startInProcessApp, tempDir, until } from '../server/helpers.js';
 
 const KEY = 'wk_reload_test';
 const TOKEN = 'admin-reload-token';
@@ -45,14 +42,6 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('live config reload', () => {
   it('applies a valid config and refuses an invalid one under load, delivering every event once', async () => {
     const dir = tempDir('optirelay-reload-');
@@ -64,11 +53,8 @@ describe('live config reload', () => {
     const file = join(dir, 'optirelay.yaml');
     writeFileSync(file, config(dir, sandbox, 'type = "track" and event = "purchase"', 20));
     const { config: loaded } = await loadAndValidate({ file, env: {} });
-    const logs: string[] = [];
-    const logger = createLogger({ level: 'info', destination: new Writable({ write: (c: Buffer, _e, cb) => (logs.push(c.toString()), cb()) }) });
-    const app: App = await createApp({ config: loaded, logger });
-    const url = await startApp(app, { port: 0, host: '127.0.0.1' });
-    cleanup.push(() => stopApp(app));
+    const { app, url, logs, stop: stopServer } = await startInProcessApp(loaded);
+    cleanup.push(stopServer);
     expect(app.workers.map((w) => w.name)).toContain('config-reload');
 
     const acked: Record<string, string[]> = { purchase: [], signup: [] };

@@ -4,13 +4,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadAndValidate } from '../../src/cli/load-config.js';
 import type { Clock } from '../../src/core/clock.js';
-import { createLogger } from '../../src/logger.js';
-import { createApp, startApp, stopApp, type App } from '../../src/server/app-context.js';
-import { basic, removeDir, tempDir } from '../server/helpers.js';
+import { basic, removeDir, startInProcessApp, tempDir } from '../server/helpers.js';
 
 const KEY = 'wk_retention';
 const TOKEN = 'admin-retention-token';
@@ -37,11 +34,9 @@ describe('retention worker', () => {
     writeFileSync(file, `store: sqlite:${dir}/optirelay.db\ndataDir: ${dir}\nadmin: { token: ${TOKEN} }\nsources:\n  - { id: web, writeKey: ${KEY} }\nretention: { delivered: 7d, rejected: 30d, dead: 30d, interval: 1h }\n`);
     const { config } = await loadAndValidate({ file, env: {} });
     const clock = new MovableClock();
-    const logger = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
-    const app: App = await createApp({ config, logger, clock });
-    const url = await startApp(app, { port: 0, host: '127.0.0.1' });
+    const { app, url, stop: stopServer } = await startInProcessApp(config, { level: 'warn', clock });
     cleanup.push(async () => {
-      await stopApp(app);
+      await stopServer();
       removeDir(dir);
     });
     expect(app.workers.map((w) => w.name)).toContain('retention');

@@ -1,6 +1,5 @@
 /** Privacy test helpers: the sandbox as Optimizely, a config pointing at it, a real app (SQLite file, Fastify). */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
@@ -9,7 +8,7 @@ import type { OptirelayConfig } from '../../src/config/types.js';
 import type { Clock } from '../../src/core/clock.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { DEMO, type Sandbox } from '../../src/sandbox/index.js';
-import { createApp, startApp, stopApp, type App } from '../../src/server/app-context.js';
+import { removeDir, startInProcessApp, tempDir as serverTempDir, type InProcessApp } from '../server/helpers.js';
 
 export const WRITE_KEY = 'wk_privacy_test';
 export const ADMIN_TOKEN = 'privacy-admin-token-xyz';
@@ -17,12 +16,10 @@ export const ADMIN_TOKEN = 'privacy-admin-token-xyz';
 export const PRIVACY_TABLES = new Set(['privacy_requests', 'privacy_targets', 'privacy_audit', 'suppressions', 'privacy_state']);
 
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'optirelay-privacy-'));
+  return serverTempDir('optirelay-privacy-');
 }
 
-export function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
-}
+export { removeDir };
 
 export interface ConfigOptions {
   /** FX personal access token; null leaves it out. Default: the demo PAT. */
@@ -73,25 +70,10 @@ export function quietLogger(): Logger {
   return createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 }
 
-export interface TestApp {
-  app: App;
-  url: string;
-  stop(): Promise<void>;
-}
+export type TestApp = InProcessApp;
 
 export async function startTestApp(config: OptirelayConfig, opts: { workers?: boolean; clock?: Clock } = {}): Promise<TestApp> {
-  const app = await createApp({ config, logger: quietLogger(), clock: opts.clock, workers: opts.workers ?? false });
-  const url = await startApp(app, { port: 0, host: '127.0.0.1' });
-  let stopped = false;
-  return {
-    app,
-    url,
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      await stopApp(app);
-    },
-  };
+  return startInProcessApp(config, { level: 'warn', clock: opts.clock, workers: opts.workers ?? false });
 }
 
 export async function postBatch(url: string, batch: unknown[]): Promise<{ status: number; body: Record<string, unknown> }> {

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadAndValidate } from '../../src/cli/load-config.js';
+import type { OptirelayConfig } from '../../src/config/types.js';
 import { createApp, startApp, stopApp, type App } from '../../src/server/app-context.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import type { Clock } from '../../src/core/clock.js';
 
 export const WEB_KEY = 'wk_web_test_123';
@@ -30,19 +31,8 @@ ${extra}`,
   return file;
 }
 
-export interface TestServer {
-  app: App;
-  url: string;
-  dir: string;
-  logs: string[];
-  stop(): Promise<void>;
-}
-
-export async function startTestServer(opts: { dir?: string; adminToken?: string | null; clock?: Clock } = {}): Promise<TestServer> {
-  const dir = opts.dir ?? tempDir();
-  const token = opts.adminToken === undefined ? ADMIN_TOKEN : opts.adminToken;
-  const file = writeConfig(dir, token ? `admin: { token: ${token} }\n` : '');
-  const { config } = await loadAndValidate({ file, env: {} });
+/** A logger whose lines (JSON) land in `logs` instead of stdout. */
+export function memoryLogger(level = 'info'): { logger: Logger; logs: string[] } {
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -50,14 +40,27 @@ export async function startTestServer(opts: { dir?: string; adminToken?: string 
       cb();
     },
   });
-  const logger = createLogger({ level: 'debug', destination });
-  const app = await createApp({ config, logger, clock: opts.clock, workers: false });
+  return { logger: createLogger({ level, destination }), logs };
+}
+
+export interface InProcessApp {
+  app: App;
+  url: string;
+  /** What the app logged at `level` and above. */
+  logs: string[];
+  /** Stops the app (workers, HTTP, store); a second call does nothing. */
+  stop(): Promise<void>;
+}
+
+/** A real app for a loaded config, listening on 127.0.0.1:0. `workers` defaults to createApp's (they run). */
+export async function startInProcessApp(config: OptirelayConfig, opts: { level?: string; clock?: Clock; workers?: boolean } = {}): Promise<InProcessApp> {
+  const { logger, logs } = memoryLogger(opts.level);
+  const app = await createApp({ config, logger, clock: opts.clock, workers: opts.workers });
   const url = await startApp(app, { port: 0, host: '127.0.0.1' });
   let stopped = false;
   return {
     app,
     url,
-    dir,
     logs,
     stop: async () => {
       if (stopped) return;
@@ -65,6 +68,27 @@ export async function startTestServer(opts: { dir?: string; adminToken?: string 
       await stopApp(app);
     },
   };
+}
+
+/** Polls `cond` until it holds; past `timeoutMs` throws naming `what` (and `describe()`, the state it saw). */
+export async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000, describe?: () => unknown): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${describe ? `: ${JSON.stringify(describe())}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export interface TestServer extends InProcessApp {
+  dir: string;
+}
+
+export async function startTestServer(opts: { dir?: string; adminToken?: string | null; clock?: Clock } = {}): Promise<TestServer> {
+  const dir = opts.dir ?? tempDir();
+  const token = opts.adminToken === undefined ? ADMIN_TOKEN : opts.adminToken;
+  const file = writeConfig(dir, token ? `admin: { token: ${token} }\n` : '');
+  const { config } = await loadAndValidate({ file, env: {} });
+  return { ...(await startInProcessApp(config, { level: 'debug', clock: opts.clock, workers: false })), dir };
 }
 
 export function removeDir(dir: string): void {
