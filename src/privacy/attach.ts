@@ -26,6 +26,7 @@ export async function attachPrivacy(app: PrivacyHost, opts: Partial<PrivacyServi
   const logger = app.logger.child({ component: 'privacy' });
   const suppression = new SuppressionSet(app.store, logger, { now: () => app.clock.now() });
   await suppression.load();
+  suppression.startPolling(); // stopped by stopApp (server/app-context.ts) before the store closes
   const service = new PrivacyService({ config: app.config, store: app.store, logger, clock: app.clock, suppression, ...opts });
   app.ingest?.setSuppression(suppression.has);
   app.privacy = service;

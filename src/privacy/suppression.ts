@@ -5,6 +5,8 @@
  * (in the background, never awaited) when the last one is older than `refreshMs`: ingest traffic drives the polling,
  * so no timer is needed, an idle process reads nothing, and a process converges on changes made by another process
  * (the CLI, a second server) within `refreshMs` of its next event; changes made through this process apply at once.
+ * A running server also polls (`startPolling`, one version read per `refreshMs`): without it, the first event
+ * after a quiet spell would be checked against the old list and a user suppressed from the CLI could slip through.
  */
 import type { Logger } from 'pino';
 import type { IdentifierKind, PrivacyStore } from '../store/privacy-types.js';
@@ -19,6 +21,7 @@ export class SuppressionSet {
   private version = -1;
   private refreshing: Promise<boolean> | undefined;
   private nextCheckAt = 0;
+  private timer: NodeJS.Timeout | undefined;
   private readonly refreshMs: number;
   private readonly now: () => number;
 
@@ -43,6 +46,25 @@ export class SuppressionSet {
   private refreshInBackground(): void {
     this.nextCheckAt = this.now() + this.refreshMs;
     this.refresh().catch((err: unknown) => this.logger?.warn({ err }, 'privacy: suppression refresh failed; keeping the last list'));
+  }
+
+  /**
+   * Refresh every `refreshMs` in the background (an unref'd timer, so it never keeps the process alive), so a change
+   * made by another process applies within `refreshMs` even when no event arrives. `stopPolling` before the store closes.
+   */
+  startPolling(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.now() >= this.nextCheckAt) this.refreshInBackground();
+    }, this.refreshMs);
+    this.timer.unref();
+  }
+
+  /** Stop the timer and wait for a refresh in flight (so none runs against a closed store). */
+  async stopPolling(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.refreshing?.catch(() => undefined);
   }
 
   get size(): number {

@@ -40,6 +40,8 @@ export interface CreateAppOptions {
   /** false: no background workers (`serve --no-workers`); a list replaces WORKER_FACTORIES. */
   workers?: boolean | WorkerFactory[];
   server?: BuildServerOptions;
+  /** SQLite: run the store in a worker thread ('worker', what `serve` uses) or on this thread ('main', default). */
+  storeThread?: 'main' | 'worker';
 }
 
 export async function createApp(opts: CreateAppOptions): Promise<App> {
@@ -50,10 +52,12 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
   const admin = ensureAdminToken(config);
   const store =
     opts.store ??
-    (await openStore(config.store, { dataDir: config.dataDir, logger: logger.child({ component: 'store' }), commitWindowMs: config.ingest.commitWindowMs }));
+    (await openStore(config.store, { dataDir: config.dataDir, logger: logger.child({ component: 'store' }), commitWindowMs: config.ingest.commitWindowMs, thread: opts.storeThread }));
+  let attached: AppCore | undefined;
   try {
     const ingest = new Ingest({ store, router, config, clock });
     const core: AppCore = { config, store, router, ingest, logger, clock, adminToken: admin.token, admin };
+    attached = core;
     await attachPrivacy(core); // suppression list loaded and plugged into ingest before the server listens
     const factories = opts.workers === false ? [] : Array.isArray(opts.workers) ? opts.workers : WORKER_FACTORIES;
     const workers = factories.map((f) => f(core)).filter((w): w is Worker => w !== undefined);
@@ -61,6 +65,7 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
     // One object: routes, workers and live reload (server/reload.ts) all see the same fields after a reload.
     return Object.assign(core, { server, workers });
   } catch (err) {
+    await attached?.privacy?.suppression?.stopPolling(); // its timer must not outlive the store
     if (!opts.store) await store.close();
     throw err;
   }
@@ -102,6 +107,7 @@ export async function stopApp(app: App): Promise<void> {
     }
   }
   try {
+    await app.privacy?.suppression?.stopPolling();
     await app.store.close();
   } catch (err) {
     firstError ??= err;
