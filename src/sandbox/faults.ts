@@ -30,15 +30,8 @@ function checkSpec(spec: FaultSpec): void {
   if (spec.status === undefined && !spec.cut && spec.delayMs === undefined) throw new FaultSpecError('a fault needs status, cut or delayMs');
 }
 
-export interface FaultAction {
-  id: string;
-  status?: number;
-  retryAfter?: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  delayMs?: number;
-  cut?: boolean;
-}
+/** What a matched fault does to one request: the answer-shaping part of its spec. */
+export type FaultAction = { id: string } & Pick<FaultSpec, 'status' | 'retryAfter' | 'body' | 'headers' | 'delayMs' | 'cut'>;
 
 export class FaultInjector {
   private queue: Fault[] = [];

@@ -80,11 +80,17 @@ export function registerOdp(app: FastifyInstance, ctx: SandboxContext, prefix: s
     return profile;
   };
 
-  const identifierQuery = (req: FastifyRequest): [string, string] | { error: string } => {
-    const q = req.query as Record<string, unknown>;
-    const entries = Object.entries(q).filter(([, v]) => typeof v === 'string' && v !== '');
-    if (entries.length !== 1 || !ODP_IDENTIFIERS.includes(entries[0]![0])) return { error: `pass exactly one identifier as a query parameter (${ODP_IDENTIFIERS.join(', ')})` };
-    return [entries[0]![0], entries[0]![1] as string];
+  /** The profile named by the one identifier in the query; undefined once it has answered 400 (bad query) or 404 (none). */
+  const customerOf = (req: FastifyRequest, reply: FastifyReply, region: OdpRegion): OdpProfile | undefined => {
+    const entries = Object.entries(req.query as Record<string, unknown>).filter(([, v]) => typeof v === 'string' && v !== '');
+    if (entries.length !== 1 || !ODP_IDENTIFIERS.includes(entries[0]![0])) {
+      void odpBadRequest(reply, st.nowIso(), [{ field: 'query', reason: `pass exactly one identifier as a query parameter (${ODP_IDENTIFIERS.join(', ')})` }]);
+      return undefined;
+    }
+    const [field, value] = entries[0]!;
+    const p = odp().profiles.find((x) => x.region === region && x.attributes[field] === value);
+    if (!p) void odpNotFound(reply, st.nowIso(), `No customer with ${field} ${value as string}`);
+    return p;
   };
 
   app.post(`${prefix}/v3/events`, (req, reply) => {
@@ -132,10 +138,8 @@ export function registerOdp(app: FastifyInstance, ctx: SandboxContext, prefix: s
   app.get(`${prefix}/v3/profiles`, (req, reply) => {
     const region = authorized(req, reply);
     if (!region) return reply;
-    const q = identifierQuery(req);
-    if ('error' in q) return odpBadRequest(reply, st.nowIso(), [{ field: 'query', reason: q.error }]);
-    const p = odp().profiles.find((x) => x.region === region && x.attributes[q[0]] === q[1]);
-    if (!p) return odpNotFound(reply, st.nowIso(), `No customer with ${q[0]} ${q[1]}`);
+    const p = customerOf(req, reply, region);
+    if (!p) return reply;
     return reply.code(200).send({ attributes: p.attributes });
   });
 
@@ -192,10 +196,8 @@ export function registerOdp(app: FastifyInstance, ctx: SandboxContext, prefix: s
   app.get(`${prefix}/v3/lists/subscriptions`, (req, reply) => {
     const region = authorized(req, reply);
     if (!region) return reply;
-    const q = identifierQuery(req);
-    if ('error' in q) return odpBadRequest(reply, st.nowIso(), [{ field: 'query', reason: q.error }]);
-    const p = odp().profiles.find((x) => x.region === region && x.attributes[q[0]] === q[1]);
-    if (!p) return odpNotFound(reply, st.nowIso(), `No customer with ${q[0]} ${q[1]}`);
+    const p = customerOf(req, reply, region);
+    if (!p) return reply;
     const subs = odp().subscriptions.filter((s) => s.region === region && p.attributes[s.identifier.field] === s.identifier.value);
     return {
       customer: p.attributes,
