@@ -73,6 +73,8 @@ export class ConfigReloader {
   constructor(
     private readonly app: ReloadHost,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    /** `runSyncs: false` (an ingest-only `serve --no-workers`): a reload never starts a sync scheduler here. */
+    private readonly opts: { runSyncs?: boolean } = {},
   ) {}
 
   /** Re-read the config file and apply it; throws ConfigReloadRefused (old config stays) on any problem. */
@@ -142,7 +144,7 @@ export class ConfigReloader {
   /** The sync scheduler reads its syncs at start: replace it (a run in progress here is cancelled and resumes later). */
   private async restartSyncs(prev: OptirelayConfig, next: OptirelayConfig): Promise<void> {
     const rest = (c: OptirelayConfig): unknown => [c.syncs, c.destinations.filter((d) => d.type === 'optimizely-rest')];
-    if (same(rest(prev), rest(next))) return;
+    if (same(rest(prev), rest(next)) || this.opts.runSyncs === false) return;
     const workers = this.app.workers;
     const i = workers?.findIndex((w) => w.name === 'sync-scheduler') ?? -1;
     if (workers && i >= 0) await workers[i]!.stop();
@@ -159,11 +161,13 @@ export class ConfigReloader {
 
 /**
  * Worker factory (server/workers.ts): publishes `app.reloader` (POST /admin/v1/config/reload uses it) and, while
- * running, reloads on SIGHUP. Undefined when the config was not read from a file.
+ * running, reloads on SIGHUP. Undefined when the config was not read from a file. `serve --no-workers` runs it alone
+ * with `runSyncs: false`: an ingest process routes with the mappings, so it must reload them too (and without a
+ * SIGHUP handler, Node's default action would end the process).
  */
-export function attachReloader(app: ReloadHost): Worker | undefined {
+export function attachReloader(app: ReloadHost, opts: { runSyncs?: boolean } = {}): Worker | undefined {
   if (!app.config.file) return undefined;
-  const reloader = new ConfigReloader(app);
+  const reloader = new ConfigReloader(app, process.env, opts);
   app.reloader = reloader;
   const onHup = (): void => {
     app.logger.info({ file: app.config.file }, 'SIGHUP: reloading the config');

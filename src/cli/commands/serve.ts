@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEMO } from '../../sandbox/demo.js';
 import { createLogger, type Logger } from '../../logger.js';
-import { createApp, startApp, stopApp, type App } from '../../server/app-context.js';
+import { createApp, startApp, stopApp, type App, type WorkerFactory } from '../../server/app-context.js';
+import { attachReloader } from '../../server/reload.js';
 import { maskUrl } from '../../server/admin/mask.js';
 import { VERSION } from '../../version.js';
 import { loadAndValidate } from '../load-config.js';
@@ -32,6 +33,10 @@ export interface RunningServe {
   banner: string;
   stop(): Promise<void>;
 }
+
+/** `--no-workers`: no delivery, sync, privacy or retention work, but SIGHUP / POST /admin/v1/config/reload still
+ * reload the config (this process routes events with the mappings), and a reload never starts a sync scheduler. */
+const INGEST_ONLY_WORKERS: WorkerFactory[] = [(app) => attachReloader(app, { runSyncs: false })];
 
 /** Starts everything and returns a handle (tests call this; the command adds signal handling). */
 export async function runServe(opts: ServeOptions = {}): Promise<RunningServe> {
@@ -58,7 +63,7 @@ export async function runServe(opts: ServeOptions = {}): Promise<RunningServe> {
 
   let app: App;
   try {
-    app = await createApp({ config, logger, workers: opts.workers !== false });
+    app = await createApp({ config, logger, workers: opts.workers !== false ? true : INGEST_ONLY_WORKERS });
   } catch (err) {
     await sandbox?.close();
     throw err;
