@@ -43,7 +43,8 @@ type ReadyRow = [
  * One statement leases the whole batch (ids as a JSON array; `json_each` feeds rowid lookups:
  * `SEARCH deliveries USING INTEGER PRIMARY KEY (rowid=?)`) instead of one UPDATE per row: 8.6 → 4.5 CPU µs per
  * delivery (same measurement). Whole claim transaction: 27.2 → 16.0 µs per delivery (the rest is index upkeep,
- * JSON.parse of the event body ~4 µs, and the commit ~2.6 µs).
+ * JSON.parse of the event body ~4 µs, and the commit ~2.6 µs); `bench/delivery/claim-complete.ts`: 31.5 → 15.5
+ * (BENCHMARKS.md, "Claim and complete in the SQLite store").
  */
 const LEASE = `UPDATE deliveries SET status = 'in_flight', lease_owner = ?, lease_expires_at = ?, updated_at = ?
   WHERE id IN (SELECT value FROM json_each(?))`;
@@ -64,7 +65,8 @@ export function claimDeliveries(db: SqliteDb, input: ClaimInput): ClaimedDeliver
     const ids = new Array<number>(rows.length);
     for (let i = 0; i < rows.length; i++) ids[i] = rows[i]![0];
     db.stmt(LEASE).run(input.owner, expires, input.now, JSON.stringify(ids));
-    // Every row of a lane has the lane's destination and action (lane = `<destinationId>:<action>` at append).
+    // Every row of a lane has the lane's destination and action (lane = `<destinationId>:<action>` at append, and
+    // action keys contain no ':'), so one lookup serves the batch.
     const key = db.stmt(LANE_KEY).get(ids[0]) as { destination_id: string; action: string };
     const laneKey: LaneKey = { lane: input.lane, destination_id: key.destination_id, action: key.action };
     let fromPending = 0;
