@@ -25,9 +25,43 @@ export async function openPostgresStore(url: string, opts: OpenStoreOptions): Pr
     else await store.ping();
   } catch (err) {
     await store.close();
-    throw err;
+    throw explainOpenError(err, clean);
   }
   return store;
+}
+
+/** The URL with its password masked, for messages (never print a store password). */
+function maskedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the store URL';
+  }
+}
+
+/** PostgreSQL error codes and socket errors of a store that cannot be opened, with the fix. */
+const OPEN_FIXES: Record<string, string> = {
+  ECONNREFUSED: 'nothing listens there: start PostgreSQL, or fix the host and port in `store:`',
+  ENOTFOUND: 'the host name does not resolve: fix the host in `store:`',
+  EAI_AGAIN: 'the host name does not resolve: fix the host in `store:`',
+  ETIMEDOUT: 'the connection timed out: check the host, port and firewall',
+  EHOSTUNREACH: 'the host is unreachable: check the host and the network',
+  '28P01': 'wrong password: fix the user and password in `store:` (e.g. postgres://user:${PG_PASSWORD}@host:5432/db)',
+  '28000': 'the server refused this user (pg_hba.conf): fix the user in `store:` or the server\'s pg_hba.conf',
+  '3D000': 'the database does not exist: create it (createdb …) or fix the database name in `store:`',
+  '42501': 'the user lacks a privilege the store needs (create tables in the schema): grant it, or use a schema it owns (?schema=optirelay)',
+};
+
+/** A clear error naming the (masked) store URL and the fix; other errors pass through unchanged. */
+function explainOpenError(err: unknown, url: string): unknown {
+  const e = err as { code?: string; message?: string };
+  const fix = e.code ? OPEN_FIXES[e.code] : undefined;
+  if (!fix) return err;
+  const out = new Error(`store: cannot open PostgreSQL at ${maskedUrl(url)}: ${e.message ?? e.code}. Fix: ${fix}`);
+  (out as Error & { code?: string }).code = e.code;
+  return out;
 }
 
 function splitOptions(url: string): { url: string; schema?: string; pool?: number } {
