@@ -265,7 +265,13 @@ function DeliveryPanel({ id, onClose, onChanged }: { id: number; onClose: () => 
           </dl>
           <JsonView label="Event" value={x.event} />
           <h3>Attempts</h3>
-          {x.attemptLog.length === 0 ? <Empty>No attempts yet.</Empty> : null}
+          {x.attemptLog.length === 0 ? (
+            <Empty>
+              {x.status === 'delivered'
+                ? `Delivered on the first try${x.lastStatusCode ? ` (HTTP ${x.lastStatusCode})` : ''}: a first-try success is not logged, only failed attempts keep their request and response.`
+                : 'No attempts yet.'}
+            </Empty>
+          ) : null}
           {x.attemptLog.map((a) => (
             <details key={`${a.attempt}-${a.startedAt}`} className="attempt" open={a === x.attemptLog[x.attemptLog.length - 1]}>
               <summary>
