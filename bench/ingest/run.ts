@@ -119,7 +119,11 @@ async function drive(url: string, requests: number): Promise<Result> {
 }
 
 async function stop(c: Child): Promise<void> {
-  c.proc.stderr?.on('data', (d: Buffer) => { if (d.includes('MEMPEAK')) console.log(d.toString().trim()); });
+  const show = (d: Buffer): void => {
+    for (const line of d.toString().split('\n')) if (line.includes('MEMPEAK') || line.includes('group commit totals')) console.log(line.trim());
+  };
+  c.proc.stderr?.on('data', show);
+  c.proc.stdout?.on('data', show);
   const exited = new Promise((r) => c.proc.on('exit', r));
   c.proc.kill('SIGTERM');
   await exited;
@@ -156,7 +160,7 @@ destinations:
       }
     }
     const entry = USE_TSX ? ['--import', 'tsx', 'src/cli/main.ts'] : [...(process.env.BENCH_MEMLOG ? ['--import', process.env.BENCH_MEMLOG] : []), `${DIST}/cli/main.js`];
-    const real = await start([...profile, ...entry, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--no-workers'], { LOG_LEVEL: 'warn' });
+    const real = await start([...profile, ...entry, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--no-workers'], { LOG_LEVEL: 'info' });
     await drive(real.url, WARMUP);
     const before = procStats(real.proc.pid as number);
     const cpu0 = before.cpuS;

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { OptirelayError } from '../core/errors.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
+import { openWorkerStore } from './sqlite/worker-store.js';
 import type { Store } from './types.js';
 
 export interface OpenStoreOptions {
@@ -13,6 +14,13 @@ export interface OpenStoreOptions {
   commitWindowMs?: number;
   /** Run schema migrations before returning (default true). */
   migrate?: boolean;
+  /**
+   * SQLite only: 'worker' runs the store in a worker thread (src/store/sqlite/worker-store.ts): SQLite CPU time and
+   * the fsync of every commit leave the HTTP event loop (`optirelay serve` uses it); 'main' (default) keeps it on
+   * the caller's thread with the raw connection at hand (CLI commands, tests, backup).
+   * The environment variable OPTIRELAY_STORE_THREAD=main|worker overrides a 'worker' request (escape hatch).
+   */
+  thread?: 'main' | 'worker';
 }
 
 /** What `./postgres/index.js` must export (written with issue 10). */
@@ -37,7 +45,9 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
   if (scheme === 'sqlite') {
     const file = sqliteFile(url.slice('sqlite:'.length), opts.dataDir);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const store = new SqliteStore(file, { logger: opts.logger, commitWindowMs: opts.commitWindowMs });
+    const thread = opts.thread === 'worker' ? (process.env.OPTIRELAY_STORE_THREAD === 'main' ? 'main' : 'worker') : 'main';
+    const storeOpts = { logger: opts.logger, commitWindowMs: opts.commitWindowMs };
+    const store = thread === 'worker' ? await openWorkerStore(file, storeOpts) : new SqliteStore(file, storeOpts);
     try {
       if (opts.migrate !== false) await store.migrate();
     } catch (err) {

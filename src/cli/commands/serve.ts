@@ -63,7 +63,7 @@ export async function runServe(opts: ServeOptions = {}): Promise<RunningServe> {
 
   let app: App;
   try {
-    app = await createApp({ config, logger, workers: opts.workers !== false ? true : INGEST_ONLY_WORKERS });
+    app = await createApp({ config, logger, workers: opts.workers !== false ? true : INGEST_ONLY_WORKERS, storeThread: 'worker' });
   } catch (err) {
     await sandbox?.close();
     throw err;

@@ -38,11 +38,56 @@ export function laneOf(destinationId: string, action: string): string {
 }
 
 /**
+ * One request's append in the form the SQL needs: each event reduced to its indexed columns and its body as JSON text.
+ * Built on the caller's thread (`prepareAppend`), so with the store in a worker thread (worker-store.ts) the
+ * serialisation runs beside the HTTP work and the worker receives flat strings: structured-cloning 100 parsed events
+ * costs more than cloning their JSON text, and the main thread drops the parsed objects as soon as they are sent.
+ * Row tuple: [messageId, type, userId, anonymousId, eventName, body, deliveries as [destinationId, mappingId, action]].
+ */
+export type PreparedEvent = [string, string, string | null, string | null, string | null, string, [string, string, string][]];
+
+export interface PreparedAppend {
+  sourceId: string;
+  now: number;
+  dedupWindowMs: number;
+  events: PreparedEvent[];
+  /** [reason, field, batch index, body JSON]. */
+  rejected: [string, string | null, number | null, string][];
+  suppressed: number;
+}
+
+export function prepareAppend(input: AppendInput): PreparedAppend {
+  const events: PreparedEvent[] = new Array(input.events.length);
+  for (let i = 0; i < input.events.length; i++) {
+    const { event, deliveries } = input.events[i] as AppendInput['events'][number];
+    const ds: [string, string, string][] = new Array(deliveries.length);
+    for (let j = 0; j < deliveries.length; j++) {
+      const d = deliveries[j] as AppendInput['events'][number]['deliveries'][number];
+      ds[j] = [d.destinationId, d.mappingId, d.action];
+    }
+    events[i] = [event.messageId, event.type, event.userId ?? null, event.anonymousId ?? null, eventNameOf(event), JSON.stringify(event), ds];
+  }
+  return {
+    sourceId: input.sourceId,
+    now: input.now,
+    dedupWindowMs: input.dedupWindowMs,
+    events,
+    rejected: input.rejected.map((r) => [r.reason, r.field ?? null, r.index ?? null, jsonOrNull(r.body) ?? 'null']),
+    suppressed: input.suppressed,
+  };
+}
+
+/** Append one request's events (prepareAppend + appendPrepared); must run inside a write transaction. */
+export function appendEvents(db: SqliteDb, input: AppendInput): AppendResult {
+  return appendPrepared(db, prepareAppend(input));
+}
+
+/**
  * Append one request's events, deliveries, rejected records and counters. Must run inside a write transaction
  * (group-commit.ts wraps many of these in one). Single-row prepared inserts: better-sqlite3 runs them at ~1–2 µs each
  * inside a transaction, so multi-row VALUES lists would save little and cost a statement per batch size.
  */
-export function appendEvents(db: SqliteDb, input: AppendInput): AppendResult {
+export function appendPrepared(db: SqliteDb, input: PreparedAppend): AppendResult {
   const lastSeen = db.stmt(LAST_SEEN);
   const insertEvent = db.stmt(INSERT_EVENT);
   const insertDelivery = db.stmt(INSERT_DELIVERY);
@@ -52,52 +97,26 @@ export function appendEvents(db: SqliteDb, input: AppendInput): AppendResult {
   let deliveriesCreated = 0;
   let accepted = 0;
   const counts = new LaneCountDelta();
-  for (const { event, deliveries } of input.events) {
-    const hash = messageHash(event.messageId);
-    const seen = (lastSeen.get(hash, event.messageId, sourceId) as { seen: number | null }).seen;
+  for (const [messageId, type, userId, anonymousId, eventName, body, deliveries] of input.events) {
+    const hash = messageHash(messageId);
+    const seen = (lastSeen.get(hash, messageId, sourceId) as { seen: number | null }).seen;
     if (seen !== null && seen >= windowStart) {
       outcomes.push('duplicate');
       continue;
     }
     outcomes.push('accepted');
     accepted++;
-    const userId = event.userId ?? null;
-    const eventName = eventNameOf(event);
-    const eventId = insertEvent.run(
-      sourceId,
-      event.messageId,
-      hash,
-      event.type,
-      userId,
-      event.anonymousId ?? null,
-      eventName,
-      now,
-      JSON.stringify(event),
-    ).lastInsertRowid;
-    for (const d of deliveries) {
-      const lane = laneOf(d.destinationId, d.action);
-      insertDelivery.run(
-        eventId,
-        d.destinationId,
-        d.mappingId,
-        d.action,
-        lane,
-        now,
-        now,
-        now,
-        event.messageId,
-        userId,
-        eventName,
-      );
+    const eventId = insertEvent.run(sourceId, messageId, hash, type, userId, anonymousId, eventName, now, body).lastInsertRowid;
+    for (const [destinationId, mappingId, action] of deliveries) {
+      const lane = laneOf(destinationId, action);
+      insertDelivery.run(eventId, destinationId, mappingId, action, lane, now, now, now, messageId, userId, eventName);
       deliveriesCreated++;
-      counts.add({ lane, destination_id: d.destinationId, action: d.action }, 'pending', 1);
+      counts.add({ lane, destination_id: destinationId, action }, 'pending', 1);
     }
   }
   if (input.rejected.length > 0) {
     const insertRejected = db.stmt(INSERT_REJECTED);
-    for (const r of input.rejected) {
-      insertRejected.run(sourceId, now, r.reason, r.field ?? null, r.index ?? null, jsonOrNull(r.body) ?? 'null');
-    }
+    for (const [reason, field, index, body] of input.rejected) insertRejected.run(sourceId, now, reason, field, index, body);
   }
   const duplicates = input.events.length - accepted;
   const received = input.events.length + input.rejected.length + input.suppressed;

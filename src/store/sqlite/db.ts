@@ -51,5 +51,11 @@ export function openConnection(file: string, opts: SqliteConnectionOptions = {})
   raw.pragma('foreign_keys = ON');
   raw.pragma('temp_store = MEMORY');
   raw.pragma(`cache_size = -${opts.cacheKiB ?? 32 * 1024}`);
+  // Automatic (PASSIVE) checkpoint after 8,192 WAL pages (32 MiB) instead of SQLite's 1,000 (4 MiB). A page that many
+  // commits dirty (random-key index leaves, counters, the tail of each table) is copied to the database file once
+  // per checkpoint, so fewer checkpoints write less: measured with bench/ingest's events (200k, 2,400 per commit)
+  // 4,991 → 3,933 bytes written per event (16,384 pages: 3,860). The store's timer still TRUNCATEs the WAL past
+  // 64 MiB (checkpoint-wal.ts), so the WAL stays bounded; readers scan a longer WAL index, which is in shared memory.
+  raw.pragma('wal_autocheckpoint = 8192');
   return new SqliteDb(raw);
 }

@@ -1,9 +1,9 @@
-import type { AppendInput, AppendResult } from '../types.js';
-import { appendEvents } from './append-events.js';
+import type { AppendResult } from '../types.js';
+import { appendPrepared, type PreparedAppend } from './append-events.js';
 import type { SqliteDb } from './db.js';
 
 interface Pending {
-  input: AppendInput;
+  input: PreparedAppend;
   resolve(r: AppendResult): void;
   reject(e: unknown): void;
 }
@@ -26,6 +26,8 @@ export class GroupCommitter {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private readonly windowMs: number;
+  /** Totals since start: groups committed, appends and events in them, ms spent inside the write transactions. */
+  readonly stats = { groups: 0, appends: 0, events: 0, busyMs: 0 };
   private readonly maxGroupEvents: number;
 
   constructor(
@@ -36,7 +38,7 @@ export class GroupCommitter {
     this.maxGroupEvents = opts.maxGroupEvents ?? 5_000;
   }
 
-  append(input: AppendInput): Promise<AppendResult> {
+  append(input: PreparedAppend): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
       this.queuedEvents += input.events.length + input.rejected.length;
@@ -66,11 +68,16 @@ export class GroupCommitter {
     this.queuedEvents = 0;
     if (group.length === 0) return;
     let results: AppendResult[] | undefined;
+    const t0 = performance.now();
+    this.stats.groups++;
+    this.stats.appends += group.length;
+    for (const p of group) this.stats.events += p.input.events.length;
     try {
-      results = this.db.write(() => group.map((p) => appendEvents(this.db, p.input)));
+      results = this.db.write(() => group.map((p) => appendPrepared(this.db, p.input)));
     } catch {
       results = undefined;
     }
+    this.stats.busyMs += performance.now() - t0;
     if (results) {
       group.forEach((p, i) => p.resolve(results[i] as AppendResult));
       return;
@@ -78,7 +85,7 @@ export class GroupCommitter {
     // The shared transaction rolled back: isolate the culprit.
     for (const p of group) {
       try {
-        p.resolve(this.db.write(() => appendEvents(this.db, p.input)));
+        p.resolve(this.db.write(() => appendPrepared(this.db, p.input)));
       } catch (err) {
         p.reject(err);
       }

@@ -19,6 +19,7 @@ import type {
   StoredEvent,
   StoredRejected,
 } from '../types.js';
+import { prepareAppend, type PreparedAppend } from './append-events.js';
 import { checkpointWalIfLarge } from './checkpoint-wal.js';
 import { claimDeliveries } from './claim-deliveries.js';
 import { completeDeliveries } from './complete-deliveries.js';
@@ -132,11 +133,27 @@ export class SqliteStore implements Store, SyncStore, MaintenanceStore {
     if (this.closed) return;
     this.committer.flush();
     this.closed = true;
+    const c = this.committer.stats;
+    if (c.groups > 0) {
+      this.logger?.info({ ...c, busyMs: Math.round(c.busyMs), eventsPerGroup: Math.round(c.events / c.groups) }, 'store: group commit totals');
+    }
     for (const t of this.timers) clearInterval(t);
     this.db.raw.close();
   }
 
   appendEvents(input: AppendInput): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    let prepared: PreparedAppend;
+    try {
+      prepared = prepareAppend(input);
+    } catch (err) {
+      return Promise.reject(err); // e.g. a body JSON.stringify cannot serialise
+    }
+    return this.committer.append(prepared);
+  }
+
+  /** appendEvents with the input already prepared (worker-store.ts prepares on the caller's thread). */
+  appendPrepared(input: PreparedAppend): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     return this.committer.append(input);
   }
