@@ -68,6 +68,7 @@ export async function adminPlugin(app: FastifyInstance, deps: ServerDeps): Promi
       const field = paramName(v);
       const where = err.validationContext === 'querystring' ? 'query' : (err.validationContext ?? 'request');
       let message = `${where} parameter "${field}" ${v.message ?? 'is invalid'}`;
+      if (v.keyword === 'required') message = `${where} parameter "${field}" is required`;
       if (v.keyword === 'additionalProperties') message = `${where} parameter "${field}" is not known`;
       if (Array.isArray(v.params?.allowedValues)) message = `${where} parameter "${field}" must be one of: ${(v.params.allowedValues as unknown[]).join(', ')}`;
       return reply.code(400).send(errorBody('invalid_param', message, { field }));
