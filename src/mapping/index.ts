@@ -2,7 +2,7 @@
  * Public API of the mapping engine (issue 4; docs/mappings.md).
  *
  *   parseTrigger(fql) -> TriggerAst              throws TriggerParseError { position, expected, found }
- *   matches(ast, event) -> boolean               Segment's value semantics, compiled once per AST
+ *   matches(ast | fql, event) -> boolean         Segment's value semantics, compiled once per AST (FQL text parsed once)
  *   generateFql(ast) -> string
  *   transform(mapping, data) -> object           mapping-kit semantics (undefined removed, null kept)
  *   compileMapping(mapping) -> (data) => object  validate + compile once; transform() uses it with a cache

@@ -5,6 +5,7 @@
  * A trigger is compiled once into a closure (cached per AST object) so matching an event is a few property reads.
  */
 import type { FieldRef, Literal, TriggerAst } from './ast.js';
+import { parseTrigger } from './parse.js';
 
 type Getter = (event: Record<string, unknown>) => unknown;
 export type Predicate = (event: Record<string, unknown>) => boolean;
@@ -148,8 +149,26 @@ export function compileTrigger(ast: TriggerAst): Predicate {
   return p;
 }
 
-/** Does the event match the trigger? Non-object events never match. */
-export function matches(ast: TriggerAst, event: unknown): boolean {
+/** Parsed FQL strings given to `matches` (bounded: cleared when full). */
+const parsedStrings = new Map<string, TriggerAst>();
+
+/**
+ * Does the event match the trigger (an AST from parseTrigger, or the FQL text itself, parsed once and cached)?
+ * Non-object events never match. A string that does not parse throws TriggerParseError.
+ */
+export function matches(trigger: TriggerAst | string, event: unknown): boolean {
+  let ast: TriggerAst;
+  if (typeof trigger === 'string') {
+    let cached = parsedStrings.get(trigger);
+    if (!cached) {
+      if (parsedStrings.size >= 1000) parsedStrings.clear();
+      cached = parseTrigger(trigger);
+      parsedStrings.set(trigger, cached);
+    }
+    ast = cached;
+  } else if (trigger === null || typeof trigger !== 'object') {
+    throw new TypeError(`matches(trigger, event): trigger must be an FQL string or the AST parseTrigger returns, not ${trigger === null ? 'null' : typeof trigger}`);
+  } else ast = trigger;
   if (event === null || typeof event !== 'object') return false;
   return compileTrigger(ast)(event as Record<string, unknown>);
 }
