@@ -51,3 +51,21 @@ describe('docs/configuration.md example', () => {
     }
   });
 });
+
+describe('docs/destinations/*.md examples', () => {
+  it('each destination page example passes check (with its commented lanes line enabled)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'optirelay-docs-'));
+    try {
+      for (const page of ['optimizely-feature-experimentation', 'optimizely-data-platform']) {
+        const doc = readFileSync(`docs/destinations/${page}.md`, 'utf8');
+        const yaml = /```yaml\n(destinations:[\s\S]*?)```/.exec(doc)?.[1];
+        expect(yaml, `${page}.md has a destinations: example`).toBeDefined();
+        const file = join(dir, `${page}.yaml`);
+        writeFileSync(file, `${yaml!.replace(/^(\s*)# lanes:/m, '$1lanes:')}sources:\n  - { id: s, writeKey: k }\n`);
+        await loadAndValidate({ file, env: { OPTIMIZELY_PAT: 'p', ODP_API_KEY: 'o' }, cwd: dir });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
