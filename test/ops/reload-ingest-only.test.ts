@@ -48,6 +48,11 @@ async function deliveryEvents(url: string): Promise<string[]> {
   return body.deliveries.map((d) => d.eventName).sort();
 }
 
+async function syncIds(url: string): Promise<string[]> {
+  const res = await request(`${url}/admin/v1/syncs`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  return ((await res.body.json()) as { syncs: { id: string }[] }).syncs.map((s) => s.id);
+}
+
 let running: RunningServe | undefined;
 let dir: string | undefined;
 afterEach(async () => {
@@ -80,11 +85,13 @@ describe('serve --no-workers', () => {
     expect(await deliveryEvents(url)).toEqual(['purchase', 'signup']);
 
     // The admin route, with a sync added: applied, and still no scheduler in this process.
+    expect(await syncIds(url)).toEqual([]); // the sync admin routes have read the old config
     writeFileSync(file, config(dir, 'type = "track" and event = "signup"', true));
     const res = await request(`${url}/admin/v1/config/reload`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.statusCode).toBe(200);
     expect(((await res.body.json()) as { changed: string[] }).changed).toContain('syncs');
     expect(app.workers.map((w) => w.name)).toEqual(['config-reload']);
     expect(app.config.syncs.map((s) => s.id)).toEqual(['s']);
+    expect(await syncIds(url)).toEqual(['s']); // …and now see the new one
   });
 });

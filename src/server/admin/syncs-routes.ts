@@ -73,9 +73,18 @@ function fail(reply: FastifyReply, err: unknown): FastifyReply {
 
 export const syncsRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) => {
   let own: SyncService | undefined;
-  const service = (): SyncService => deps.syncs ?? (own ??= new SyncService({ config: deps.config, store: deps.store, clock: deps.clock, logger: deps.logger }));
+  const retired: SyncService[] = [];
+  const service = (): SyncService => {
+    if (deps.syncs) return deps.syncs;
+    // A live reload replaced deps.config: new calls get a service on the new config; runs in flight finish on the old.
+    if (own && own.config !== deps.config) {
+      retired.push(own);
+      own = undefined;
+    }
+    return (own ??= new SyncService({ config: deps.config, store: deps.store, clock: deps.clock, logger: deps.logger }));
+  };
   app.addHook('onClose', async () => {
-    await own?.stop();
+    for (const s of [...retired, own]) await s?.stop();
   });
 
   app.get('/syncs', { schema: { tags, summary: 'Configured syncs with their last run', response: { 200: { type: 'object', properties: { syncs: { type: 'array', items: anyObject } } }, ...errorResponses } } }, async () => {
