@@ -175,7 +175,8 @@ describe('limits and bad input', () => {
       { type: 'identify', traits: {}, messageId: 'nb-no-id' },
       { type: 'group', userId: 'u', messageId: 'nb-no-group' },
       { type: 'alias', userId: 'u', messageId: 'nb-no-prev' },
-      { type: 'track', userId: 42, event: 'E', messageId: 'nb-num-user' },
+      { type: 'track', userId: { id: 42 }, event: 'E', messageId: 'nb-obj-user' },
+      { type: 'track', userId: 42, event: 'Numeric', messageId: 'nb-num-user' },
       { type: 'track', userId: 'u', event: 'E', properties: [1], messageId: 'nb-props-array' },
       { type: 'track', userId: 'u', event: 'E', timestamp: 'yesterday-ish', messageId: 'nb-bad-ts' },
       { type: 'purchase', userId: 'u', messageId: 'nb-bad-type' },
@@ -194,21 +195,22 @@ describe('limits and bad input', () => {
       [3, 'missing_field', 'groupId'],
       [4, 'missing_field', 'previousId'],
       [5, 'invalid_field', 'userId'],
-      [6, 'invalid_field', 'properties'],
-      [7, 'invalid_timestamp', 'timestamp'],
-      [8, 'invalid_type', 'type'],
-      [9, 'invalid_field', 'messageId'],
-      [10, 'event_too_large', ''],
-      [11, 'invalid_message', ''],
+      [7, 'invalid_field', 'properties'],
+      [8, 'invalid_timestamp', 'timestamp'],
+      [9, 'invalid_type', 'type'],
+      [10, 'invalid_field', 'messageId'],
+      [11, 'event_too_large', ''],
+      [12, 'invalid_message', ''],
     ]);
     expect(rejected[0].messageId).toBe('nb-no-event');
     expect(rejected[9].message).toContain('32 KB');
     expect(await eventByMessageId('nb-good-1')).toBeDefined();
     expect(await eventByMessageId('nb-good-2')).toBeDefined();
+    expect((await eventByMessageId('nb-num-user'))?.userId).toBe('42'); // numeric ids are kept as their string
     for (const id of ['nb-no-event', 'nb-no-id', 'nb-huge', 'nb-bad-ts']) expect(await eventByMessageId(id)).toBeUndefined();
     const after = await stats();
-    expect(after.received - before.received).toBe(13);
-    expect(after.accepted - before.accepted).toBe(2);
+    expect(after.received - before.received).toBe(14);
+    expect(after.accepted - before.accepted).toBe(3);
     expect(after.rejected - before.rejected).toBe(11);
 
     const list = await admin(ts, '/rejected?limit=11');

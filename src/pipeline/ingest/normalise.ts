@@ -47,8 +47,15 @@ function reject(index: number, code: string, field: string, message: string, mes
 /** A present identity string: non-empty string. `null`/absent/'' count as missing; other types are an error. */
 function identity(v: unknown): 'present' | 'missing' | 'wrong' {
   if (v === undefined || v === null || v === '') return 'missing';
-  return typeof v === 'string' ? 'present' : 'wrong';
+  return typeof v === 'string' || isIdNumber(v) ? 'present' : 'wrong';
 }
+
+/** Numeric ids (`"userId": 123`, common from back ends) are accepted and stored as their decimal string, as Segment does. */
+function isIdNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+const ID_FIELDS = ['userId', 'anonymousId', 'groupId', 'previousId'] as const;
 
 /** Parses an ISO-8601 (or RFC 2822) date string; NaN when absent-or-invalid is told apart by the caller. */
 function parseTime(v: unknown): number {
@@ -111,8 +118,8 @@ export function normaliseMessage(inp: NormaliseInput): { event: SegmentEvent } |
 
   const uid = identity(msg.userId);
   const aid = identity(msg.anonymousId);
-  if (uid === 'wrong') return { rejection: reject(index, 'invalid_field', 'userId', 'userId must be a string', messageId) };
-  if (aid === 'wrong') return { rejection: reject(index, 'invalid_field', 'anonymousId', 'anonymousId must be a string', messageId) };
+  if (uid === 'wrong') return { rejection: reject(index, 'invalid_field', 'userId', 'userId must be a string (or a number, stored as its string)', messageId) };
+  if (aid === 'wrong') return { rejection: reject(index, 'invalid_field', 'anonymousId', 'anonymousId must be a string (or a number, stored as its string)', messageId) };
   if (type === 'alias') {
     const prev = identity(msg.previousId);
     if (prev !== 'present') {
@@ -169,6 +176,7 @@ export function normaliseMessage(inp: NormaliseInput): { event: SegmentEvent } |
   event.timestamp = timestamp === original ? event.originalTimestamp : new Date(timestamp).toISOString();
   if (!Number.isNaN(sentAt)) event.sentAt = sentAt === inp.envelopeSentAt && inp.envelopeSentAtIso ? inp.envelopeSentAtIso : new Date(sentAt).toISOString();
   else if (msg.sentAt !== undefined) event.sentAt = undefined;
+  for (const f of ID_FIELDS) if (isIdNumber(msg[f])) event[f] = String(msg[f]);
   if (msg.userId === null || msg.userId === '') event.userId = undefined;
   if (msg.anonymousId === null || msg.anonymousId === '') event.anonymousId = undefined;
   const env = inp.envelope;
