@@ -38,6 +38,35 @@ describe('optirelay check', () => {
     expect(r.err.at(-1)).toBe('✗ 14 problems found');
   });
 
+  it('reports a sync whose source file does not exist, with its line', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(path.join(tmpdir(), 'or-check-'));
+    const file = path.join(dir, 'optirelay.yaml');
+    writeFileSync(
+      file,
+      [
+        'sources: [{ id: web, writeKey: wk_check_1 }]',
+        'destinations:',
+        '  - { id: rest, type: optimizely-rest, settings: { accessToken: tok_check_1, projectId: 123 } }',
+        'syncs:',
+        '  - id: vips',
+        '    source: { type: csv, path: no-such-file.csv }',
+        '    primaryKey: user_id',
+        '    destination: rest',
+        '    object: listAttribute',
+        '    mode: add',
+        '    target: { listAttributeId: 5 }',
+        '',
+      ].join('\n'),
+    );
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCheck({ config: file, env: {}, cwd: dir, out: (l) => out.push(l), err: (l) => err.push(l) });
+    expect(code).toBe(1);
+    expect(err[0]).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:\\d+: /syncs/0/source/path: sync 'vips': no file at .*no-such-file\\.csv`));
+  });
+
   it('never prints a secret, even a misplaced one', async () => {
     const r = await check(fixture('secret-in-error.yaml'), { LEAKY_TOKEN: 'leaky_token_value_42' });
     expect(r.code).toBe(1);
