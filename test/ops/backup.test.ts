@@ -72,6 +72,8 @@ describe('backup and restore (SQLite)', () => {
 
     expect(lines[0]).toContain('backup of');
     expect(lines[1]).toContain('integrity ok');
+    // An existing file is never overwritten by accident.
+    await expect(runBackup(backupFile, { store: `sqlite:${dbFile}`, out: () => undefined })).rejects.toThrow(/already exists.*--force/);
     expect(existsSync(`${backupFile}-wal`)).toBe(false); // one self-contained file
     const inBackup = await storedMessageIds(backupFile);
     expect(ackedBefore.filter((m) => !inBackup.has(m))).toEqual([]);

@@ -200,6 +200,8 @@ function human(bytes: number): string {
 export interface BackupCliOptions {
   config?: string;
   store?: string;
+  /** backup: replace an existing file at the target path (without it, an existing file is refused). */
+  force?: boolean;
   env?: NodeJS.ProcessEnv;
   out?: Out;
 }
@@ -207,6 +209,7 @@ export interface BackupCliOptions {
 export async function runBackup(file: string, o: BackupCliOptions = {}): Promise<BackupResult> {
   const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`));
   const target = await resolveTarget(o);
+  if (!o.force && existsSync(file)) throw new BackupError(`${file} already exists; pick a new file name, or pass --force to replace it`);
   const r = await backupSqlite(target.file, file);
   out(`✓ backup of ${target.file} written to ${r.file}`);
   out(`  ${human(r.bytes)}, schema version ${r.schemaVersion}, ${r.events} events, ${r.deliveries} deliveries, integrity ok (${r.ms} ms)`);
@@ -238,6 +241,7 @@ export function register(program: Command): void {
     .argument('<file>', 'where to write the backup (a single SQLite file)')
     .option('-c, --config <file>', 'config file naming the store (default: $OPTIRELAY_CONFIG or ./optirelay.yaml)')
     .option('--store <url>', 'store URL instead of the config (sqlite:path/to/optirelay.db)')
+    .option('--force', 'replace the file if it already exists')
     .action(async (file: string, o: BackupCliOptions) => {
       await runBackup(file, o).catch(fail);
     });
