@@ -160,7 +160,9 @@ destinations:
       }
     }
     const entry = USE_TSX ? ['--import', 'tsx', 'src/cli/main.ts'] : [...(process.env.BENCH_MEMLOG ? ['--import', process.env.BENCH_MEMLOG] : []), `${DIST}/cli/main.js`];
-    const real = await start([...profile, ...entry, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--no-workers'], { LOG_LEVEL: 'info' });
+    // BENCH_SERVER_NODE_FLAGS="--max-semi-space-size=4 …": Node/V8 flags for the server process only (as in bench/delivery).
+    const nodeFlags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const real = await start([...nodeFlags, ...profile, ...entry, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--no-workers'], { LOG_LEVEL: 'info' });
     await drive(real.url, WARMUP);
     const before = procStats(real.proc.pid as number);
     const cpu0 = before.cpuS;

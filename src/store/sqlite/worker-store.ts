@@ -182,7 +182,10 @@ function workerEntry(): { entry: URL | string; evaluated: boolean } {
 export async function openWorkerStore(file: string, opts: WorkerStoreOptions = {}): Promise<WorkerSqliteStore> {
   const { logger, ...rest } = opts;
   const { entry, evaluated } = workerEntry();
-  const workerData: WorkerOpenOptions = { ...rest, file };
+  // SQLite page cache 16 MiB in the worker (SqliteStore's default is 32 MiB): `serve` is the long-running process
+  // whose RSS is a target (ingest ≤ 200 MB, 1M-delivery drain ≤ 300 MB). See the trade-off measured in BENCHMARKS.md
+  // ("Store in a worker thread", third round); `cacheKiB` still overrides.
+  const workerData: WorkerOpenOptions = { ...rest, cacheKiB: rest.cacheKiB ?? 16 * 1024, file };
   const worker = new Worker(entry, { workerData, eval: evaluated, name: 'optirelay-sqlite-store' });
   const methods = await new Promise<string[]>((resolve, reject) => {
     const onExit = (code: number): void => reject(new Error(`the SQLite store worker thread exited during start (code ${code})`));
