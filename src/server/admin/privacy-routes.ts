@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { PrivacyInputError, PrivacyNotFoundError, PrivacyService } from '../../privacy/service.js';
-import type { AuditEntry, IdentifierKind, PrivacyRequest, PrivacyRequestStatus } from '../../store/privacy-types.js';
+import { IDENTIFIER_KINDS, type AuditEntry, type IdentifierKind, type PrivacyRequest, type PrivacyRequestStatus } from '../../store/privacy-types.js';
 import type { ServerDeps } from '../types.js';
 import { sendError } from '../errors.js';
 import { errorResponses, errorSchema, limitParam } from './schemas.js';
@@ -21,7 +21,6 @@ import { byId, nextBefore, pageSchema } from './paging.js';
 
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 const nullableString = { type: ['string', 'null'] } as const;
-const KINDS: IdentifierKind[] = ['userId', 'anonymousId'];
 const REQUEST_STATUSES: PrivacyRequestStatus[] = ['pending', 'completed', 'failed'];
 
 const countsSchema = {
@@ -35,7 +34,7 @@ const targetSchema = {
   properties: {
     destinationId: { type: 'string' },
     destinationType: { type: 'string' },
-    identifierKind: { type: 'string', enum: KINDS },
+    identifierKind: { type: 'string', enum: IDENTIFIER_KINDS },
     status: { type: 'string', enum: ['pending', 'submitted', 'failed', 'not_supported'] },
     attempts: { type: 'integer' },
     nextAttemptAt: { type: ['string', 'null'], format: 'date-time', description: 'For pending: when the next try is due.' },
@@ -80,7 +79,7 @@ const auditSchema = {
 
 const suppressionSchema = {
   type: 'object',
-  properties: { kind: { type: 'string', enum: KINDS }, identifier: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' }, createdBy: { type: 'string' } },
+  properties: { kind: { type: 'string', enum: IDENTIFIER_KINDS }, identifier: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' }, createdBy: { type: 'string' } },
 } as const;
 
 const identifierProps = {
@@ -221,7 +220,7 @@ export const privacyRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) =
       },
     },
     async (req, reply) => {
-      const kinds = KINDS.filter((k) => req.body[k] !== undefined);
+      const kinds = IDENTIFIER_KINDS.filter((k) => req.body[k] !== undefined);
       if (kinds.length === 0) return sendError(reply, 400, 'invalid_param', 'say whom to suppress: give userId, anonymousId, or both', { field: 'userId' });
       try {
         const results = [];
@@ -243,7 +242,7 @@ export const privacyRoutes: FastifyPluginAsync<ServerDeps> = async (app, deps) =
       schema: {
         summary: 'Lift a suppression',
         tags: ['privacy'],
-        params: { type: 'object', properties: { kind: { type: 'string', enum: KINDS }, identifier: { type: 'string', minLength: 1 } }, required: ['kind', 'identifier'] },
+        params: { type: 'object', properties: { kind: { type: 'string', enum: IDENTIFIER_KINDS }, identifier: { type: 'string', minLength: 1 } }, required: ['kind', 'identifier'] },
         querystring: { type: 'object', additionalProperties: false, properties: { requestedBy: identifierProps.requestedBy } },
         response: { 200: { type: 'object', properties: { removed: { type: 'boolean' } } }, 404: errorSchema, ...errorResponses },
       },
