@@ -13,13 +13,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Delivery, DeadFilter, DeliveryStatus, StoredAttempt } from '../../store/types.js';
 import type { ServerDeps } from '../types.js';
 import { sendError } from '../errors.js';
-import { anyObject, beforeParam, errorResponses, errorSchema, limitParam } from './schemas.js';
+import { anyObject, beforeParam, errorResponses, errorSchema, iso, limitParam, nullableString } from './schemas.js';
 import { byId, nextBefore, pageSchema } from './paging.js';
 
 const STATUSES: DeliveryStatus[] = ['pending', 'in_flight', 'delivered', 'retry_wait', 'dead'];
-const iso = (ms: number | null): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-const nullableString = { type: ['string', 'null'] } as const;
 const deliverySchema = {
   type: 'object',
   properties: {

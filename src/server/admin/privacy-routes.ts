@@ -16,11 +16,9 @@ import { PrivacyInputError, PrivacyNotFoundError, PrivacyService } from '../../p
 import { IDENTIFIER_KINDS, type AuditEntry, type IdentifierKind, type PrivacyRequest, type PrivacyRequestStatus } from '../../store/privacy-types.js';
 import type { ServerDeps } from '../types.js';
 import { sendError } from '../errors.js';
-import { errorResponses, errorSchema, limitParam } from './schemas.js';
+import { errorResponses, errorSchema, iso, limitParam, nullableString } from './schemas.js';
 import { byId, nextBefore, pageSchema } from './paging.js';
 
-const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
-const nullableString = { type: ['string', 'null'] } as const;
 const REQUEST_STATUSES: PrivacyRequestStatus[] = ['pending', 'completed', 'failed'];
 
 const countsSchema = {

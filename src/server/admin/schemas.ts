@@ -1,4 +1,10 @@
 /** Schema pieces shared by admin route modules (they feed both validation and /admin/v1/openapi.json). */
+
+/** A store timestamp (epoch ms) as an ISO string in a response; null/undefined stay null. */
+export const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+export const nullableString = { type: ['string', 'null'] } as const;
+
 export const errorSchema = {
   type: 'object',
   description: 'Error',

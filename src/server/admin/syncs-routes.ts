@@ -13,10 +13,9 @@ import { sendError } from '../errors.js';
 import { SyncService } from '../../sync/service.js';
 import { UnknownSyncError } from '../../sync/runner.js';
 import type { SyncRun } from '../../store/sync-types.js';
-import { anyObject, beforeParam, errorResponses, errorSchema, limitParam } from './schemas.js';
+import { anyObject, beforeParam, errorResponses, errorSchema, iso, limitParam } from './schemas.js';
 import { byId, nextBefore, pageSchema } from './paging.js';
 
-const iso = (ms: number | null): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
 const opCounts = { type: 'object', properties: { succeeded: { type: 'integer' }, failed: { type: 'integer' } } } as const;
 const runSchema = {
