@@ -10,13 +10,13 @@ import { sendBatch, validateWith, type OdpSettings, type Payload } from './perfo
 import { compact, str } from './values.js';
 
 /** The actions the email presets send (ODP email event actions). */
-export const EMAIL_ACTIONS = ['sent', 'open', 'click', 'unsubscribe', 'spam_report'] as const;
+const EMAIL_ACTIONS = ['sent', 'open', 'click', 'unsubscribe', 'spam_report'] as const;
 
 export const emailEventFields: Record<string, FieldDef> = {
   user_identifiers: email_action_identifiers,
   event_action: {
     ...event_action_required,
-    description: 'The name of the Optimizely Event Action (the presets send sent, open, click, unsubscribe, spam_report).',
+    description: `The name of the Optimizely Event Action (the presets send ${EMAIL_ACTIONS.join(', ')}).`,
   },
   campaign: {
     label: 'Campaign Name',
@@ -32,7 +32,7 @@ export const emailEventFields: Record<string, FieldDef> = {
 
 export function buildEmailEvent(payload: Payload, event?: SegmentEvent): OdpEvent {
   const identifiers = odpIdentifiers(payload.user_identifiers, { requireEmail: true });
-  const action = requiredAction(payload.event_action, 'set it in the mapping (sent, open, click, unsubscribe, spam_report)');
+  const action = requiredAction(payload.event_action, `set it in the mapping (${EMAIL_ACTIONS.join(', ')})`);
   const campaign = str(payload.campaign);
   if (!campaign) {
     throw new PayloadValidationError('campaign is required: map it to the campaign name (default $.properties.campaign_name)', 'campaign');

@@ -14,8 +14,6 @@
 import { PayloadValidationError } from '../../core/errors.js';
 import { isPlainObject, str } from './values.js';
 
-export const SEGMENT_IDENTIFIER_KEYS = ['anonymousId', 'userId', 'email', 'optimizely_vuid', 'fs_user_id', 'web_user_id'] as const;
-
 export function odpIdentifiers(value: unknown, opts: { requireEmail?: boolean } = {}): Record<string, string> {
   const ids = isPlainObject(value) ? value : {};
   const out: Record<string, string> = {};
