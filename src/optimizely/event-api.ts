@@ -306,6 +306,7 @@ export class EventApiTooLargeError extends PermanentError {
   }
 }
 
+/** Errors postEvents throws carry the (redacted) exchange for the delivery log. */
 export type EventApiError = OptirelayError & { exchange?: RecordedExchange };
 
 /**

@@ -44,9 +44,6 @@ export interface SubjectAccessRequest {
   raw: Record<string, unknown>;
 }
 
-/** Errors raised by the REST client carry the (redacted) exchange for the delivery / run log. */
-export type RestV2Error = OptirelayError & { exchange?: RecordedExchange };
-
 export const AUTH_FAILED_MESSAGE =
   'authentication failed: the personal access token is invalid or revoked (SDK keys and datafile tokens are not REST tokens)';
 

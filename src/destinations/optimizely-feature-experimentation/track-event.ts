@@ -20,11 +20,11 @@ import {
   planRequests,
   postEvents,
   type BuiltVisitor,
+  type EventApiError,
   type EventContext,
   type Visitor,
 } from '../../optimizely/event-api.js';
 import { eventInRunningExperiment, type ProjectConfig } from '../../optimizely/project-config.js';
-import type { RecordedExchange } from '../../optimizely/http.js';
 import { trackEventFields, type FxSettings, type TrackEventPayload } from './fields.js';
 import type { FxRuntime } from './runtime.js';
 
@@ -211,7 +211,7 @@ export const trackEvent: ActionDefinition<TrackEventPayload, FxSettings, FxRunti
         exchanges.push(exchange);
         deliver(group);
       } catch (err) {
-        const e = err as OptirelayError & { exchange?: RecordedExchange };
+        const e = err as EventApiError;
         if (e.exchange) exchanges.push(e.exchange);
         if ((e instanceof EventApiTooLargeError || e instanceof EventApiRejectedError) && group.length > 1) {
           // Bisect so one bad or oversized visitor cannot take the others down with it.
