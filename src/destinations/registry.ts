@@ -5,7 +5,7 @@ import { optimizelyFeatureExperimentation } from './optimizely-feature-experimen
 import { optimizelyRest } from './optimizely-rest/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each type has its own settings/runtime generics; the registry erases them.
-type AnyDestinationType = DestinationType<any, any>;
+export type AnyDestinationType = DestinationType<any, any>;
 
 const types: AnyDestinationType[] = [
   optimizelyDataPlatform,

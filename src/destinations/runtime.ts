@@ -7,15 +7,14 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import type { DestinationConfig, OptirelayConfig, RateLimitConfig } from '../config/types.js';
-import type { ActionDefinition, DestinationContext, DestinationType, TestConnectionResult } from './kit.js';
-import { getDestinationType } from './registry.js';
+import type { ActionDefinition, DestinationContext, TestConnectionResult } from './kit.js';
+import { getDestinationType, type AnyDestinationType as AnyType } from './registry.js';
 import { createHttpClient, type HttpClient } from '../optimizely/http.js';
 import { VERSION } from '../version.js';
 import { redactString } from '../core/redact.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry erases each type's settings/runtime generics.
-type AnyType = DestinationType<any, any>;
-type AnyAction = ActionDefinition<Record<string, unknown>, Record<string, unknown>, unknown>;
+/** An action with its type's generics erased (as the registry erases them). */
+export type AnyAction = ActionDefinition<Record<string, unknown>, Record<string, unknown>, unknown>;
 
 export interface LiveDestination {
   id: string;

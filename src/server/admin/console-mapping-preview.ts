@@ -13,15 +13,12 @@ import { PayloadValidationError, RetryableError } from '../../core/errors.js';
 import type { SegmentEvent } from '../../core/event.js';
 import { redactHeaders, redactString, redactValue } from '../../core/redact.js';
 import type { DestinationConfig } from '../../config/types.js';
-import type { ActionDefinition, DestinationContext, DestinationType, ItemOutcome } from '../../destinations/kit.js';
-import type { LiveDestination } from '../../destinations/runtime.js';
+import type { DestinationContext, ItemOutcome } from '../../destinations/kit.js';
+import type { AnyAction, LiveDestination } from '../../destinations/runtime.js';
+import type { AnyDestinationType as AnyType } from '../../destinations/registry.js';
 import type { HttpClient, RecordedExchange } from '../../optimizely/http.js';
 import { compileFields, compileMapping, compileTrigger, explainMismatch, MappingError, MappingValidationError, parseTrigger, TriggerParseError } from '../../mapping/index.js';
 import { resolveFields } from '../../pipeline/router.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry erases each type's settings/runtime generics.
-type AnyType = DestinationType<any, any>;
-type AnyAction = ActionDefinition<Record<string, unknown>, Record<string, unknown>, unknown>;
 
 export interface PreviewInput {
   /** Mapping id used in the generated YAML (default `my-mapping`). */
