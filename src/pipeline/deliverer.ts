@@ -2,7 +2,7 @@
  * The deliverer: runs one Lane loop per (destination, action) and a scheduler that wakes idle lanes when work is
  * ready (after an ingest commit via `wake()`, when a retry falls due via `nextDueAt`, or on a slow safety poll),
  * returns expired leases to pending (crash recovery), and dead-letters deliveries whose destination or action no
- * longer exists. Memory is bounded: a lane holds at most one batch.
+ * longer exists. Memory is bounded: a lane holds at most `concurrency` batches (lane.ts).
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
