@@ -39,7 +39,6 @@ export class Metrics {
   private laneSources: LaneStatsSource[] = [];
   private limiterSources: LimiterStatsSource[] = [];
   private datafileAgeFns = new Map<string, () => number | undefined>();
-  private collectors: (() => void | Promise<void>)[] = [];
   private storeStatsSource: StoreStatsSource | undefined;
   readonly retentionPurged: Counter<'table'>;
   readonly retentionLastSweep: Gauge;
@@ -219,12 +218,7 @@ export class Metrics {
     };
   }
 
-  /** Set a destination's datafile age now (seconds). */
-  setDatafileAge(destinationId: string, seconds: number): void {
-    this.datafileAge.set({ destination: destinationId }, seconds);
-  }
-
-  /** Compute a destination's datafile age at scrape time instead (preferred: never stale). Returns an unregister function. */
+  /** Compute a destination's datafile age (seconds) at scrape time. Returns an unregister function. */
   registerDatafileAge(destinationId: string, fn: () => number | undefined): () => void {
     this.datafileAgeFns.set(destinationId, fn);
     return () => {
@@ -233,13 +227,7 @@ export class Metrics {
     };
   }
 
-  /** Run `fn` before every scrape (for gauges other modules own). */
-  onCollect(fn: () => void | Promise<void>): void {
-    this.collectors.push(fn);
-  }
-
   async exposition(): Promise<{ contentType: string; body: string }> {
-    for (const fn of this.collectors) await fn();
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }
@@ -262,12 +250,7 @@ export function recordIngest(sourceId: string, d: IngestCountsDelta, m: Metrics 
   if (d.rejected) m.rejected.inc({ source: sourceId }, d.rejected);
 }
 
-/** For the FX destination: set the datafile age (seconds) of a destination. */
-export function setDatafileAge(destinationId: string, seconds: number, m: Metrics = metrics): void {
-  m.setDatafileAge(destinationId, seconds);
-}
-
-/** For the FX destination: compute the datafile age at scrape time. Returns an unregister function. */
+/** A destination's datafile age, computed at scrape time (delivery-service.ts registers the FX runtimes'). Returns an unregister function. */
 export function registerDatafileAge(destinationId: string, fn: () => number | undefined, m: Metrics = metrics): () => void {
   return m.registerDatafileAge(destinationId, fn);
 }
