@@ -23,11 +23,6 @@ export interface OpenStoreOptions {
   thread?: 'main' | 'worker';
 }
 
-/** What `./postgres/index.js` must export (written with issue 10). */
-export interface PostgresStoreModule {
-  openPostgresStore(url: string, opts: OpenStoreOptions): Promise<Store>;
-}
-
 export class StoreUrlError extends OptirelayError {
   constructor(message: string) {
     super('OR_STORE_URL', message, 500);
@@ -57,8 +52,9 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     return store;
   }
   if (scheme === 'postgres' || scheme === 'postgresql') {
-    const mod = await loadPostgres();
-    return mod.openPostgresStore(url, opts);
+    // Loaded on demand: SQLite deployments never load pg.
+    const { openPostgresStore } = await import('./postgres/index.js');
+    return openPostgresStore(url, opts);
   }
   throw new StoreUrlError(
     `store: unsupported URL ${JSON.stringify(redactUrl(url))}; use sqlite:./data/optirelay.db, sqlite::memory: ` +
@@ -71,23 +67,6 @@ function sqliteFile(rest: string, dataDir: string | undefined): string {
   if (rest === '') return resolve(join(dataDir ?? './data', 'optirelay.db'));
   const path = rest.startsWith('//') ? rest.slice(2) : rest; // sqlite:///abs → /abs
   return isAbsolute(path) ? path : resolve(path);
-}
-
-async function loadPostgres(): Promise<PostgresStoreModule> {
-  // A variable specifier: the module may not exist in this build and must not break type-checking.
-  const specifier = './postgres/index.js';
-  try {
-    return (await import(specifier)) as PostgresStoreModule;
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    if (e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('postgres')) {
-      throw new StoreUrlError(
-        'store: the PostgreSQL store is not available in this build (src/store/postgres/index.js is missing); ' +
-          'use a sqlite: store URL',
-      );
-    }
-    throw err;
-  }
 }
 
 /** Drop a password from a URL before it goes into a message. */
