@@ -18,8 +18,7 @@ import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { MIGRATIONS } from '../../store/sqlite/migrations/index.js';
-
-type Out = (line: string) => void;
+import { type Out, stdout } from '../output.js';
 
 export class BackupError extends Error {}
 
@@ -207,7 +206,7 @@ export interface BackupCliOptions {
 }
 
 export async function runBackup(file: string, o: BackupCliOptions = {}): Promise<BackupResult> {
-  const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const out = o.out ?? stdout;
   const target = await resolveTarget(o);
   if (!o.force && existsSync(file)) throw new BackupError(`${file} already exists; pick a new file name, or pass --force to replace it`);
   const r = await backupSqlite(target.file, file);
@@ -217,7 +216,7 @@ export async function runBackup(file: string, o: BackupCliOptions = {}): Promise
 }
 
 export async function runRestore(file: string, o: BackupCliOptions = {}): Promise<RestoreResult> {
-  const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const out = o.out ?? stdout;
   const target = await resolveTarget(o);
   const r = restoreSqlite(file, target.file);
   out(`✓ restored ${resolve(file)} into ${r.file}`);

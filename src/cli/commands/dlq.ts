@@ -14,8 +14,7 @@ import { loadConfig } from '../../config/load.js';
 import { redactString } from '../../core/redact.js';
 import { openStore } from '../../store/open.js';
 import type { DeadFilter, DeliveryStatus, Store } from '../../store/types.js';
-
-type Out = (line: string) => void;
+import { isoOrDash, type Out, stdout } from '../output.js';
 
 export interface DlqSelection {
   all?: boolean;
@@ -54,8 +53,6 @@ export function selectionToFilter(s: DlqSelection): DeadFilter {
   return f;
 }
 
-const iso = (ms: number | null): string => (ms ? new Date(ms).toISOString() : '-');
-
 function clip(s: string, n: number): string {
   return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
 }
@@ -76,7 +73,7 @@ export async function dlqList(store: Store, o: DlqListOptions, out: Out): Promis
   }
   out(['ID', 'LANE', 'EVENT', 'USER', 'ATTEMPTS', 'UPDATED', 'LAST ERROR'].join('\t'));
   for (const d of rows) {
-    out([d.id, d.lane, d.eventName ?? '-', d.userId ?? '-', d.attempts, iso(d.updatedAt), clip(redactString(d.lastError ?? '-'), 120)].join('\t'));
+    out([d.id, d.lane, d.eventName ?? '-', d.userId ?? '-', d.attempts, isoOrDash(d.updatedAt), clip(redactString(d.lastError ?? '-'), 120)].join('\t'));
   }
   if (rows.length === limit) out(`… showing the newest ${limit}; use --limit or a filter for more`);
   return rows.length;
@@ -101,14 +98,14 @@ export async function dlqShow(store: Store, id: number, json: boolean, out: Out)
   row('userId', d.userId);
   row('event', d.eventName);
   row('attempts', d.attempts);
-  row('created', iso(d.createdAt));
-  row('next attempt', d.status === 'retry_wait' || d.status === 'pending' ? iso(d.nextAttemptAt) : '-');
+  row('created', isoOrDash(d.createdAt));
+  row('next attempt', d.status === 'retry_wait' || d.status === 'pending' ? isoOrDash(d.nextAttemptAt) : '-');
   row('last status', d.lastStatusCode);
   row('last error', d.lastError ? redactString(d.lastError) : null);
   if (d.flags) row('flags', JSON.stringify(d.flags));
   for (const a of d.attemptLog) {
     out('');
-    out(`attempt ${a.attempt} · ${a.outcome} · ${iso(a.startedAt)} · ${a.durationMs} ms${a.statusCode ? ` · HTTP ${a.statusCode}` : ''}`);
+    out(`attempt ${a.attempt} · ${a.outcome} · ${isoOrDash(a.startedAt)} · ${a.durationMs} ms${a.statusCode ? ` · HTTP ${a.statusCode}` : ''}`);
     if (a.error) out(`  error:    ${redactString(a.error)}`);
     if (a.request !== undefined && a.request !== null) out(`  request:  ${redactString(JSON.stringify(a.request))}`);
     if (a.response !== undefined && a.response !== null) out(`  response: ${redactString(JSON.stringify(a.response))}`);
@@ -149,8 +146,6 @@ function selectionOptions(cmd: Command): Command {
     .option('--error <text>', 'only deliveries whose last error contains this (case-insensitive)')
     .option('--user <userId>', 'only deliveries of this userId');
 }
-
-const stdout: Out = (l) => process.stdout.write(`${l}\n`);
 
 async function run(fn: () => Promise<void>): Promise<void> {
   try {

@@ -23,8 +23,7 @@ import type { AuditEntry, IdentifierKind, PrivacyRequest, PrivacyRequestStatus, 
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/types.js';
 import { loadAndValidate } from '../load-config.js';
-
-type Out = (line: string) => void;
+import { isoOrDash, type Out, stdout } from '../output.js';
 
 export class PrivacyUsageError extends Error {}
 
@@ -35,7 +34,6 @@ export interface IdentifierOptions {
 }
 
 const REQUEST_STATUSES: PrivacyRequestStatus[] = ['pending', 'completed', 'failed'];
-const iso = (ms: number | null): string => (ms ? new Date(ms).toISOString() : '-');
 
 /** The OS user running the command (the audit's actor when --requested-by is not given). */
 export function cliUser(): string {
@@ -64,13 +62,13 @@ export function printRequest(r: PrivacyRequest, out: Out): void {
   out(`deletion request ${r.id}: ${r.status}`);
   const who = [r.userId ? `userId ${JSON.stringify(r.userId)}` : '', r.anonymousId ? `anonymousId ${JSON.stringify(r.anonymousId)}` : ''].filter(Boolean).join(', ');
   out(`  user         ${who}`);
-  out(`  requested    ${iso(r.requestedAt)} by ${r.requestedBy} (${r.via})`);
+  out(`  requested    ${isoOrDash(r.requestedAt)} by ${r.requestedBy} (${r.via})`);
   out(`  store purge  ${purgeSummary(r.purged)}`);
   if (r.targets.length === 0) out('  destinations none configured');
   for (const t of r.targets) {
     let what: string = t.status;
     if (t.status === 'submitted') what = `submitted (destination request id ${t.externalId ?? '-'})`;
-    else if (t.status === 'pending') what = `pending: attempt ${t.attempts + 1} at ${iso(t.nextAttemptAt)}${t.error ? ` (last error: ${redactString(t.error)})` : ''}`;
+    else if (t.status === 'pending') what = `pending: attempt ${t.attempts + 1} at ${isoOrDash(t.nextAttemptAt)}${t.error ? ` (last error: ${redactString(t.error)})` : ''}`;
     else if (t.error) what = `${t.status}: ${redactString(t.error)}`;
     out(`  ${t.destinationId.padEnd(14)} ${t.identifierKind.padEnd(12)} ${what}`);
   }
@@ -124,7 +122,7 @@ export async function privacyList(service: PrivacyService, o: { status?: string;
   out(['ID', 'STATUS', 'REQUESTED', 'BY', 'USER', 'DESTINATIONS'].join('\t'));
   for (const r of rows) {
     const dests = r.targets.map((t) => `${t.destinationId}:${t.identifierKind}=${t.status}`).join(' ');
-    out([r.id, r.status, iso(r.requestedAt), r.requestedBy, r.userId ?? r.anonymousId ?? '-', dests || '-'].join('\t'));
+    out([r.id, r.status, isoOrDash(r.requestedAt), r.requestedBy, r.userId ?? r.anonymousId ?? '-', dests || '-'].join('\t'));
   }
   return rows.length;
 }
@@ -133,7 +131,7 @@ function printAudit(rows: AuditEntry[], out: Out): void {
   if (rows.length === 0) out('no audit entries');
   for (const a of rows) {
     const who = a.identifierKind ? ` ${a.identifierKind}${a.identifier ? ` ${JSON.stringify(a.identifier)}` : ''}` : '';
-    out(`${iso(a.at)}  ${a.action.padEnd(20)} by ${a.actor} (${a.via})${who}${a.requestId ? ` request ${a.requestId}` : ''}${a.detail ? ` ${redactString(JSON.stringify(a.detail))}` : ''}`);
+    out(`${isoOrDash(a.at)}  ${a.action.padEnd(20)} by ${a.actor} (${a.via})${who}${a.requestId ? ` request ${a.requestId}` : ''}${a.detail ? ` ${redactString(JSON.stringify(a.detail))}` : ''}`);
   }
 }
 
@@ -147,8 +145,6 @@ async function withService<T>(configFile: string | undefined, fn: (service: Priv
     await store.close();
   }
 }
-
-const stdout: Out = (l) => process.stdout.write(`${l}\n`);
 
 async function run(fn: () => Promise<void>): Promise<void> {
   try {
@@ -237,7 +233,7 @@ export function register(program: Command): void {
           const rows = await service.listSuppressions();
           if (o.json) return stdout(JSON.stringify(rows, null, 2));
           if (rows.length === 0) return stdout('no suppressions');
-          for (const s of rows) stdout(`${s.kind}\t${JSON.stringify(s.identifier)}\tsince ${iso(s.createdAt)} by ${s.createdBy}`);
+          for (const s of rows) stdout(`${s.kind}\t${JSON.stringify(s.identifier)}\tsince ${isoOrDash(s.createdAt)} by ${s.createdBy}`);
         }),
       ),
     );

@@ -19,10 +19,7 @@ import { createLogger } from '../../logger.js';
 import { SyncService } from '../../sync/service.js';
 import type { SyncProgress, SyncPlan } from '../../sync/runner.js';
 import type { SyncRun } from '../../store/sync-types.js';
-
-type Out = (line: string) => void;
-const stdout: Out = (l) => process.stdout.write(`${l}\n`);
-const iso = (ms: number | null): string => (ms ? new Date(ms).toISOString() : '-');
+import { isoOrDash, stdout } from '../output.js';
 
 async function withService<T>(configFile: string | undefined, fn: (svc: SyncService) => Promise<T>): Promise<T> {
   const { config } = await loadAndValidate({ file: configFile });
@@ -45,7 +42,7 @@ export function formatRun(r: SyncRun): string {
   const c = r.counts;
   const dur = r.finishedAt && r.startedAt ? ` in ${fmtMs(r.finishedAt - r.startedAt)}` : '';
   return [
-    `run ${r.id} ${r.status} (${r.trigger}) started ${iso(r.startedAt)}${dur}${r.resumes ? `, resumed ${r.resumes}×` : ''}`,
+    `run ${r.id} ${r.status} (${r.trigger}) started ${isoOrDash(r.startedAt)}${dur}${r.resumes ? `, resumed ${r.resumes}×` : ''}`,
     `  rows read ${c.rowsRead}; added ${c.added.succeeded} ok / ${c.added.failed} failed; changed ${c.changed.succeeded} / ${c.changed.failed}; removed ${c.removed.succeeded} / ${c.removed.failed}; unchanged ${c.unchanged}; invalid ${c.invalid}; requests ${c.requests}`,
     ...(r.error ? [`  error: ${r.error}`] : []),
   ].join('\n');
@@ -78,7 +75,7 @@ export function register(program: Command): void {
         const list = await svc.list();
         if (o.json) return stdout(JSON.stringify(list, null, 2));
         if (!list.length) return stdout('no syncs configured (add syncs: to the config)');
-        for (const s of list) stdout(`${s.id}: ${s.object} ${s.mode} from ${s.source} → ${s.destination}${s.schedule ? ` every "${s.schedule}"` : ' (manual)'}${s.lastRun ? `; last run ${s.lastRun.id} ${s.lastRun.status} ${iso(s.lastRun.finishedAt ?? s.lastRun.startedAt)}` : '; never run'}`);
+        for (const s of list) stdout(`${s.id}: ${s.object} ${s.mode} from ${s.source} → ${s.destination}${s.schedule ? ` every "${s.schedule}"` : ' (manual)'}${s.lastRun ? `; last run ${s.lastRun.id} ${s.lastRun.status} ${isoOrDash(s.lastRun.finishedAt ?? s.lastRun.startedAt)}` : '; never run'}`);
       }),
     );
 
@@ -127,7 +124,7 @@ export function register(program: Command): void {
           const out = await svc.run(id, { trigger: 'manual', onProgress, signal: abort.signal });
           bar?.stop();
           if (out.status === 'busy') {
-            process.stderr.write(`optirelay sync: ${id} is already running (run ${out.running.id}, lease until ${iso(out.running.leaseExpiresAt)}); not started\n`);
+            process.stderr.write(`optirelay sync: ${id} is already running (run ${out.running.id}, lease until ${isoOrDash(out.running.leaseExpiresAt)}); not started\n`);
             process.exitCode = 3;
             return;
           }
