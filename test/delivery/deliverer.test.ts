@@ -148,7 +148,8 @@ describe('deliverer', () => {
     // All 200 reached the healthy destination while the other's first requests (one per in-flight batch) still hang.
     expect(server.requests.filter((r) => r.path.startsWith('/down')).length).toBeLessThanOrEqual(4);
     // The server has seen all 200; the last batch's outcome may still be on its way into the store.
-    const deliveredUp = async () => (await h.store.listDeliveries({ destinationId: 'up', limit: 1000 })).filter((d) => d.status === 'delivered').length;
+    const store = h.store;
+    const deliveredUp = async () => (await store.listDeliveries({ destinationId: 'up', limit: 1000 })).filter((d) => d.status === 'delivered').length;
     await until(async () => (await deliveredUp()) === 200);
     expect(await deliveredUp()).toBe(200);
     const down = await h.store.listDeliveries({ destinationId: 'down', limit: 1000 });

@@ -5,66 +5,28 @@
  * then finds the winner's run (live lease → {started:false}). So a run happens once across the fleet, and a run
  * whose lease ran out (its process died) is taken over by the next starter in any process.
  */
-import { emptyCounts, type SnapshotChange, type StartSyncRunResult, type SyncOp, type SyncRowError, type SyncRun, type SyncRunCounts, type SyncRunStatus, type SyncTrigger } from '../sync-types.js';
+import { emptyCounts, type SnapshotChange, type StartSyncRunResult, type SyncOp, type SyncRowError, type SyncRun, type SyncRunCounts, type SyncTrigger } from '../sync-types.js';
+import { RUN_COLS, toRun, type RunRow } from '../sync-run-row.js';
 import type { PgDb } from './db.js';
 
-interface RunRow {
-  id: number;
-  sync_id: string;
-  status: string;
-  trigger: string;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  lease_owner: string | null;
-  lease_expires_at: number | null;
-  resumes: number;
-  counts: string;
-  error: string | null;
-}
-
-const COLS = 'id, sync_id, status, trigger, created_at, started_at, finished_at, lease_owner, lease_expires_at, resumes, counts, error';
-
-function toRun(r: RunRow): SyncRun {
-  let counts: SyncRunCounts;
-  try {
-    counts = { ...emptyCounts(), ...(JSON.parse(r.counts) as Partial<SyncRunCounts>) };
-  } catch {
-    counts = emptyCounts();
-  }
-  return {
-    id: r.id,
-    syncId: r.sync_id,
-    status: r.status as SyncRunStatus,
-    trigger: r.trigger as SyncTrigger,
-    createdAt: r.created_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    leaseOwner: r.lease_owner,
-    leaseExpiresAt: r.lease_expires_at,
-    resumes: r.resumes,
-    counts,
-    error: r.error,
-  };
-}
 
 export async function startSyncRun(db: PgDb, input: { syncId: string; trigger: SyncTrigger; owner: string; leaseMs: number; now: number }): Promise<StartSyncRunResult> {
   const expires = input.now + input.leaseMs;
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.tx(async (c): Promise<StartSyncRunResult> => {
-        const running = await c.one<RunRow>(`SELECT ${COLS} FROM sync_runs WHERE sync_id = $1 AND status = 'running' FOR UPDATE`, [input.syncId]);
+        const running = await c.one<RunRow>(`SELECT ${RUN_COLS} FROM sync_runs WHERE sync_id = $1 AND status = 'running' FOR UPDATE`, [input.syncId]);
         if (running) {
           if ((running.lease_expires_at ?? 0) > input.now) return { started: false, running: toRun(running) };
           const run = await c.one<RunRow>(
-            `UPDATE sync_runs SET lease_owner = $1, lease_expires_at = $2, resumes = resumes + 1 WHERE id = $3 RETURNING ${COLS}`,
+            `UPDATE sync_runs SET lease_owner = $1, lease_expires_at = $2, resumes = resumes + 1 WHERE id = $3 RETURNING ${RUN_COLS}`,
             [input.owner, expires, running.id],
           );
           return { started: true, run: toRun(run!), resumed: true };
         }
         const run = await c.one<RunRow>(
           `INSERT INTO sync_runs (sync_id, status, trigger, created_at, started_at, lease_owner, lease_expires_at, counts)
-           VALUES ($1, 'running', $2, $3, $3, $4, $5, $6) RETURNING ${COLS}`,
+           VALUES ($1, 'running', $2, $3, $3, $4, $5, $6) RETURNING ${RUN_COLS}`,
           [input.syncId, input.trigger, input.now, input.owner, expires, JSON.stringify(emptyCounts())],
         );
         return { started: true, run: toRun(run!), resumed: false };
@@ -99,13 +61,13 @@ export async function finishSyncRun(
 }
 
 export async function getSyncRun(db: PgDb, runId: number): Promise<SyncRun | undefined> {
-  const r = await db.one<RunRow>(`SELECT ${COLS} FROM sync_runs WHERE id = $1`, [runId]);
+  const r = await db.one<RunRow>(`SELECT ${RUN_COLS} FROM sync_runs WHERE id = $1`, [runId]);
   return r ? toRun(r) : undefined;
 }
 
 export async function listSyncRuns(db: PgDb, syncId: string, q: { limit?: number; before?: number } = {}): Promise<SyncRun[]> {
   const limit = Math.max(1, Math.min(q.limit ?? 50, 1000));
-  const rows = await db.q<RunRow>(`SELECT ${COLS} FROM sync_runs WHERE sync_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, [
+  const rows = await db.q<RunRow>(`SELECT ${RUN_COLS} FROM sync_runs WHERE sync_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, [
     syncId,
     q.before ?? Number.MAX_SAFE_INTEGER,
     limit,

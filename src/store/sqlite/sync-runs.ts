@@ -3,56 +3,18 @@
  * or the scheduler and the admin API) see each other: one starts, the other gets `{started:false}`.
  */
 import type { SqliteDb } from './db.js';
-import { emptyCounts, type StartSyncRunResult, type SyncRun, type SyncRunCounts, type SyncRunStatus, type SyncTrigger } from '../sync-types.js';
+import { emptyCounts, type StartSyncRunResult, type SyncRun, type SyncRunCounts, type SyncTrigger } from '../sync-types.js';
+import { RUN_COLS, toRun, type RunRow } from '../sync-run-row.js';
 
-interface RunRow {
-  id: number;
-  sync_id: string;
-  status: string;
-  trigger: string;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  lease_owner: string | null;
-  lease_expires_at: number | null;
-  resumes: number;
-  counts: string;
-  error: string | null;
-}
-
-const COLS = 'id, sync_id, status, trigger, created_at, started_at, finished_at, lease_owner, lease_expires_at, resumes, counts, error';
-
-function toRun(r: RunRow): SyncRun {
-  let counts: SyncRunCounts;
-  try {
-    counts = { ...emptyCounts(), ...(JSON.parse(r.counts) as Partial<SyncRunCounts>) };
-  } catch {
-    counts = emptyCounts();
-  }
-  return {
-    id: r.id,
-    syncId: r.sync_id,
-    status: r.status as SyncRunStatus,
-    trigger: r.trigger as SyncTrigger,
-    createdAt: r.created_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    leaseOwner: r.lease_owner,
-    leaseExpiresAt: r.lease_expires_at,
-    resumes: r.resumes,
-    counts,
-    error: r.error,
-  };
-}
 
 export function startSyncRun(db: SqliteDb, input: { syncId: string; trigger: SyncTrigger; owner: string; leaseMs: number; now: number }): StartSyncRunResult {
   return db.write(() => {
-    const running = db.stmt(`SELECT ${COLS} FROM sync_runs WHERE sync_id = ? AND status = 'running'`).get(input.syncId) as RunRow | undefined;
+    const running = db.stmt(`SELECT ${RUN_COLS} FROM sync_runs WHERE sync_id = ? AND status = 'running'`).get(input.syncId) as RunRow | undefined;
     const expires = input.now + input.leaseMs;
     if (running) {
       if ((running.lease_expires_at ?? 0) > input.now) return { started: false as const, running: toRun(running) };
       db.stmt(`UPDATE sync_runs SET lease_owner = ?, lease_expires_at = ?, resumes = resumes + 1 WHERE id = ?`).run(input.owner, expires, running.id);
-      const run = toRun(db.stmt(`SELECT ${COLS} FROM sync_runs WHERE id = ?`).get(running.id) as RunRow);
+      const run = toRun(db.stmt(`SELECT ${RUN_COLS} FROM sync_runs WHERE id = ?`).get(running.id) as RunRow);
       return { started: true as const, run, resumed: true };
     }
     const info = db
@@ -61,7 +23,7 @@ export function startSyncRun(db: SqliteDb, input: { syncId: string; trigger: Syn
          VALUES (?, 'running', ?, ?, ?, ?, ?, ?)`,
       )
       .run(input.syncId, input.trigger, input.now, input.now, input.owner, expires, JSON.stringify(emptyCounts()));
-    const run = toRun(db.stmt(`SELECT ${COLS} FROM sync_runs WHERE id = ?`).get(Number(info.lastInsertRowid)) as RunRow);
+    const run = toRun(db.stmt(`SELECT ${RUN_COLS} FROM sync_runs WHERE id = ?`).get(Number(info.lastInsertRowid)) as RunRow);
     return { started: true as const, run, resumed: false };
   });
 }
@@ -88,14 +50,14 @@ export function finishSyncRun(
 }
 
 export function getSyncRun(db: SqliteDb, runId: number): SyncRun | undefined {
-  const r = db.stmt(`SELECT ${COLS} FROM sync_runs WHERE id = ?`).get(runId) as RunRow | undefined;
+  const r = db.stmt(`SELECT ${RUN_COLS} FROM sync_runs WHERE id = ?`).get(runId) as RunRow | undefined;
   return r ? toRun(r) : undefined;
 }
 
 export function listSyncRuns(db: SqliteDb, syncId: string, q: { limit?: number; before?: number } = {}): SyncRun[] {
   const limit = Math.max(1, Math.min(q.limit ?? 50, 1000));
   const rows = db
-    .stmt(`SELECT ${COLS} FROM sync_runs WHERE sync_id = ? AND id < ? ORDER BY id DESC LIMIT ?`)
+    .stmt(`SELECT ${RUN_COLS} FROM sync_runs WHERE sync_id = ? AND id < ? ORDER BY id DESC LIMIT ?`)
     .all(syncId, q.before ?? Number.MAX_SAFE_INTEGER, limit) as RunRow[];
   return rows.map(toRun);
 }
