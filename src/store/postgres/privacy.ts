@@ -16,25 +16,12 @@ import type {
   PurgeCounts,
   Suppression,
 } from '../privacy-types.js';
-import { requestStatusOf, toTarget, type TargetRow } from '../sqlite/privacy-requests.js';
+import { requestStatusOf, toTarget, type RequestRow, type TargetRow } from '../sqlite/privacy-requests.js';
 import type { PgDb, TxClient } from './db.js';
 import { Where } from './list.js';
 
 type Runner = Pick<TxClient, 'q' | 'one'>;
 
-interface RequestRow {
-  id: string;
-  kind: 'delete';
-  user_id: string | null;
-  anonymous_id: string | null;
-  requested_by: string;
-  via: string;
-  requested_at: number;
-  status: PrivacyRequestStatus;
-  completed_at: number | null;
-  purged: string | null;
-  purged_at: number | null;
-}
 
 const TARGET_COLS = 'request_id, destination_id, destination_type, identifier_kind, status, attempts, next_attempt_at, external_id, error, updated_at';
 

@@ -10,7 +10,7 @@ import type {
 import type { SqliteDb } from './db.js';
 import { appendPrivacyAudit } from './privacy-audit.js';
 
-interface RequestRow {
+export interface RequestRow {
   id: string;
   kind: 'delete';
   user_id: string | null;

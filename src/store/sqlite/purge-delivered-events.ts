@@ -1,5 +1,6 @@
 import type { PurgeInput, PurgeResult } from '../maintenance-types.js';
 import type { SqliteDb } from './db.js';
+import { pickDue, type WalkedRow } from './walk-received.js';
 
 /**
  * Retention of finished events (rule in maintenance-types.ts): walk events oldest first from `cursor`, at most
@@ -12,7 +13,6 @@ import type { SqliteDb } from './db.js';
  * Old events that must stay (a dead or queued delivery) are walked past via the cursor, one index probe each.
  * The lane_counts delete trigger keeps per-lane counts exact.
  */
-const SLACK_MS = 60_000;
 const SCAN = 'SELECT id, received_at AS receivedAt FROM events WHERE id > ? ORDER BY id LIMIT ?';
 const BLOCKED = `SELECT 1 FROM deliveries WHERE event_id = ? AND NOT (status = 'delivered' AND updated_at < ?) LIMIT 1`;
 const DELETE_ATTEMPTS = `DELETE FROM attempts WHERE delivery_id IN (
@@ -23,17 +23,8 @@ const DELETE_EVENTS = 'DELETE FROM events WHERE id IN (SELECT value FROM json_ea
 export function purgeDeliveredEvents(db: SqliteDb, input: PurgeInput): PurgeResult {
   const { before, limit } = input;
   return db.write(() => {
-    const rows = db.stmt(SCAN).all(input.cursor ?? 0, limit) as { id: number; receivedAt: number }[];
-    const due: number[] = [];
-    let reachedYoung = false;
-    for (const r of rows) {
-      if (r.receivedAt >= before + SLACK_MS) {
-        reachedYoung = true;
-        break;
-      }
-      if (r.receivedAt >= before) continue;
-      if (db.stmt(BLOCKED).get(r.id, before) === undefined) due.push(r.id);
-    }
+    const rows = db.stmt(SCAN).all(input.cursor ?? 0, limit) as WalkedRow[];
+    const { due, reachedYoung } = pickDue(rows, before, (id) => db.stmt(BLOCKED).get(id, before) === undefined);
     const deleted = { events: 0, deliveries: 0, attempts: 0 };
     if (due.length > 0) {
       const ids = JSON.stringify(due);

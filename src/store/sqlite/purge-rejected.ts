@@ -1,27 +1,19 @@
 import type { PurgeInput, PurgeResult } from '../maintenance-types.js';
 import type { SqliteDb } from './db.js';
+import { pickDue, type WalkedRow } from './walk-received.js';
 
 /**
  * Retention of rejected records: delete those received before `before`, oldest first, at most `limit` per call.
- * Like events, ids grow with received_at, so a rowid walk that stops SLACK_MS past the cutoff needs no extra index.
+ * Like events, ids grow with received_at, so a rowid walk (walk-received.ts) needs no extra index.
  */
-const SLACK_MS = 60_000;
 const SCAN = 'SELECT id, received_at AS receivedAt FROM rejected WHERE id > ? ORDER BY id LIMIT ?';
 const DELETE = 'DELETE FROM rejected WHERE id IN (SELECT value FROM json_each(?))';
 
 export function purgeRejected(db: SqliteDb, input: PurgeInput): PurgeResult {
   const { before, limit } = input;
   return db.write(() => {
-    const rows = db.stmt(SCAN).all(input.cursor ?? 0, limit) as { id: number; receivedAt: number }[];
-    const due: number[] = [];
-    let reachedYoung = false;
-    for (const r of rows) {
-      if (r.receivedAt >= before + SLACK_MS) {
-        reachedYoung = true;
-        break;
-      }
-      if (r.receivedAt < before) due.push(r.id);
-    }
+    const rows = db.stmt(SCAN).all(input.cursor ?? 0, limit) as WalkedRow[];
+    const { due, reachedYoung } = pickDue(rows, before);
     const rejected = due.length > 0 ? db.stmt(DELETE).run(JSON.stringify(due)).changes : 0;
     return { deleted: { rejected }, more: !reachedYoung && rows.length === limit, cursor: rows.length > 0 ? rows[rows.length - 1]!.id : input.cursor };
   });
