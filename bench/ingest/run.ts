@@ -13,7 +13,7 @@
  * env BENCH_PROFILE=<dir> writes a CPU profile of the server, BENCH_MEMLOG=file:///…/memlog.mjs preloads a module.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -76,6 +76,29 @@ function procStats(pid: number): { peakRssMb: number; cpuS: number; writeMb: num
   return { peakRssMb: Math.round(hwm / 1024), cpuS: ticks / 100, writeMb };
 }
 
+/** CPU seconds per thread (tid → name and utime + stime), to tell the main thread from the store worker. */
+function threadCpu(pid: number): Map<number, { name: string; cpuS: number }> {
+  const out = new Map<number, { name: string; cpuS: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')'));
+      const f = raw.slice(raw.lastIndexOf(') ') + 2).split(' ');
+      out.set(Number(tid), { name, cpuS: (Number(f[11]) + Number(f[12])) / 100 });
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return out;
+}
+
+/** The threads that used ≥ 0.1 s of CPU between two samples, busiest first. */
+function threadReport(a: Map<number, { name: string; cpuS: number }>, b: Map<number, { name: string; cpuS: number }>, events: number): string {
+  const rows = [...b].map(([tid, t]) => ({ tid, name: t.name, s: t.cpuS - (a.get(tid)?.cpuS ?? 0) })).filter((r) => r.s >= 0.1);
+  rows.sort((x, y) => y.s - x.s);
+  return rows.map((r) => `${r.name}#${r.tid} ${r.s.toFixed(2)} s (${((r.s * 1e6) / events).toFixed(1)} µs/event)`).join(', ');
+}
+
 interface Result {
   requests: number;
   events: number;
@@ -120,7 +143,7 @@ async function drive(url: string, requests: number): Promise<Result> {
 
 async function stop(c: Child): Promise<void> {
   const show = (d: Buffer): void => {
-    for (const line of d.toString().split('\n')) if (line.includes('MEMPEAK') || line.includes('group commit totals')) console.log(line.trim());
+    for (const line of d.toString().split('\n')) if (line.includes('MEMPEAK') || line.includes('NEWSPACE') || line.includes('group commit totals')) console.log(line.trim());
   };
   c.proc.stderr?.on('data', show);
   c.proc.stdout?.on('data', show);
@@ -166,8 +189,13 @@ destinations:
     await drive(real.url, WARMUP);
     const before = procStats(real.proc.pid as number);
     const cpu0 = before.cpuS;
+    const threads0 = threadCpu(real.proc.pid as number);
+    const gen0 = process.cpuUsage();
     const r = await drive(real.url, REQUESTS);
+    const gen = process.cpuUsage(gen0);
+    console.log(`load generator CPU: ${((gen.user + gen.system) / 1e6).toFixed(2)} s (${((gen.user + gen.system) / r.events).toFixed(1)} µs/event)`);
     const rs = procStats(real.proc.pid as number);
+    console.log(`server threads: ${threadReport(threads0, threadCpu(real.proc.pid as number), r.events)}`);
     console.log(`server disk writes during the run: ${rs.writeMb - before.writeMb} MB (${Math.round(((rs.writeMb - before.writeMb) * 1e6) / r.events)} bytes/event)`);
     const statsRes = await fetch(`${real.url}/admin/v1/stats`, { headers: { authorization: 'Bearer bench-admin-token' } });
     const stats = ((await statsRes.json()) as { total: { accepted: number } }).total;

@@ -1,6 +1,7 @@
 /**
  * The `optirelay` command. Each subcommand lives in cli/commands/<name>.ts and exports `register(program)`.
  */
+import './apply-heap-tuning.js';
 import { Command } from 'commander';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerCheck } from './commands/check.js';

@@ -23,6 +23,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { reapplyHeapTuning, beforeWorkerStart } from '../../core/heap-tuning.js';
 import type { AppendInput, AppendResult } from '../types.js';
 import { prepareAppend } from './append-events.js';
 import type { SqliteStore } from './sqlite-store.js';
@@ -186,7 +187,8 @@ export async function openWorkerStore(file: string, opts: WorkerStoreOptions = {
   // whose RSS is a target (ingest ≤ 200 MB, 1M-delivery drain ≤ 300 MB). See the trade-off measured in BENCHMARKS.md
   // ("Store in a worker thread", third round); `cacheKiB` still overrides.
   const workerData: WorkerOpenOptions = { ...rest, cacheKiB: rest.cacheKiB ?? 16 * 1024, file };
-  const worker = new Worker(entry, { workerData, eval: evaluated, name: 'optirelay-sqlite-store' });
+  const resourceLimits = beforeWorkerStart();
+  const worker = new Worker(entry, { workerData, eval: evaluated, name: 'optirelay-sqlite-store', ...(resourceLimits ? { resourceLimits } : {}) });
   const methods = await new Promise<string[]>((resolve, reject) => {
     const onExit = (code: number): void => reject(new Error(`the SQLite store worker thread exited during start (code ${code})`));
     worker.once('error', reject);
@@ -202,6 +204,7 @@ export async function openWorkerStore(file: string, opts: WorkerStoreOptions = {
     await worker.terminate();
     throw err;
   });
+  reapplyHeapTuning(); // starting the thread reset the process's V8 flags (core/heap-tuning.ts)
   const proxy = new Proxy(file, worker, logger);
   worker.unref();
   const target = proxy as unknown as Record<string, unknown>; // methods are attached by name below

@@ -1,0 +1,77 @@
+/**
+ * V8 heap tuning for optirelay's long-running processes (docs/operations.md#sizing has the measurements).
+ *
+ * Left alone, a busy `serve` lets V8 grow the main isolate's young generation to 32 MB and its old generation to
+ * ~2.5× the live size before a full collection, which alone puts peak RSS past the 200 MB target. Two V8 flags, read
+ * by the collector each time it sizes a space, so they work when set at run time:
+ * - `--heap-growing-percent=50`: the old generation may grow 50 % past its live size before a full collection;
+ * - `--semi-space-growth-factor=1`, set once the main young generation has reached YOUNG_CAP_MB: it stops growing
+ *   there. V8 clamps this flag to ≥ 2 whenever an isolate is created (so it cannot be given on the command line, and
+ *   starting a worker thread undoes it): set it at run time and again after starting a thread (`reapplyHeapTuning`).
+ * Worker threads get their young generation bounded by `resourceLimits` instead (`beforeWorkerStart`).
+ */
+import { PerformanceObserver } from 'node:perf_hooks';
+import v8 from 'node:v8';
+
+export const DEFAULT_HEAP_FLAGS = '--heap-growing-percent=50';
+/** Main isolate's young generation (two semi-spaces) stops growing at this size. */
+export const YOUNG_CAP_MB = 16;
+/** A worker thread's young generation limit (V8 sizes its semi-spaces from it). */
+export const WORKER_YOUNG_MB = 12;
+/** `--min-semi-space-size` for worker threads: where their young generation starts (V8's default start is 1). */
+export const WORKER_MIN_SEMI_SPACE_MB = 4;
+
+let applied: string[] = [];
+let tuned = false;
+let youngCapped = false;
+let observer: PerformanceObserver | undefined;
+
+/**
+ * Applies OPTIRELAY_V8_FLAGS (space-separated V8 flags) or the defaults and caps the young generation;
+ * `OPTIRELAY_V8_FLAGS=off` does neither.
+ */
+export function tuneHeap(env: NodeJS.ProcessEnv = process.env): string[] {
+  const spec = (env.OPTIRELAY_V8_FLAGS ?? DEFAULT_HEAP_FLAGS).trim();
+  const flags = spec === 'off' ? [] : spec.split(/\s+/).filter(Boolean);
+  const bad = flags.find((f) => !/^--[a-z0-9_-]+(=\S+)?$/i.test(f));
+  if (bad) throw new Error(`OPTIRELAY_V8_FLAGS: "${bad}" is not a V8 flag; give flags like "--heap-growing-percent=50", separated by spaces, or "off"`);
+  observer?.disconnect();
+  observer = undefined;
+  tuned = spec !== 'off';
+  applied = flags;
+  if (!tuned) return applied;
+  reapplyHeapTuning();
+  // After each collection: once the young generation has grown to the cap, freeze it there.
+  const watch = new PerformanceObserver(() => {
+    if (youngCapped || newSpaceMb() < YOUNG_CAP_MB) return;
+    youngCapped = true;
+    watch.disconnect();
+    reapplyHeapTuning();
+  });
+  watch.observe({ entryTypes: ['gc'] });
+  observer = watch;
+  return applied;
+}
+
+/** Sets the chosen flags again (no-op when tuneHeap() never ran, e.g. in tests or when used as a library). */
+export function reapplyHeapTuning(): void {
+  for (const f of applied) v8.setFlagsFromString(f);
+  if (youngCapped) v8.setFlagsFromString('--semi-space-growth-factor=1');
+}
+
+/**
+ * Call right before starting a worker thread; returns its `resourceLimits` (undefined when tuning is off). The young
+ * generation is bounded by WORKER_YOUNG_MB and starts at WORKER_MIN_SEMI_SPACE_MB semi-spaces (`--min-semi-space-size`,
+ * read when an isolate is created): the cap below freezes growth process-wide, usually while the thread is still at
+ * V8's initial size, which cost the store worker ~10 % more CPU in collections (measured with bench/ingest).
+ */
+export function beforeWorkerStart(): { maxYoungGenerationSizeMb: number } | undefined {
+  if (!tuned) return undefined;
+  v8.setFlagsFromString(`--min-semi-space-size=${WORKER_MIN_SEMI_SPACE_MB}`);
+  return { maxYoungGenerationSizeMb: WORKER_YOUNG_MB };
+}
+
+function newSpaceMb(): number {
+  const s = v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
+  return (s?.space_size ?? 0) / 1048576;
+}
