@@ -13,7 +13,7 @@ function run(env: NodeJS.ProcessEnv): { flags: string[]; peakYoungMb: number; wo
 }
 
 describe('heap tuning (core/heap-tuning.ts)', () => {
-  it('caps the young generation, also after a worker thread resets the V8 flags, and bounds worker threads', () => {
+  it('caps the young generation (also under load and after a worker thread resets the V8 flags) and bounds worker threads', () => {
     const tuned = run({ OPTIRELAY_V8_FLAGS: undefined });
     expect(tuned.flags).toEqual(DEFAULT_HEAP_FLAGS.split(' '));
     expect(tuned.peakYoungMb).toBeLessThanOrEqual(YOUNG_CAP_MB);
