@@ -10,7 +10,8 @@
  * `concurrency` requests in flight, for a fixed number of requests (after a warm-up), and prints events/s,
  * p50/p99 request latency, the ratio to the ceiling and the server's peak RSS (VmHWM), CPU time and disk writes.
  * Options: --requests 3000 --warmup 300 --concurrency 48 --batch 100 --commit-window 2ms --only real --tsx 1;
- * env BENCH_PROFILE=<dir> writes a CPU profile of the server, BENCH_MEMLOG=file:///…/memlog.mjs preloads a module.
+ * env BENCH_PROFILE=<dir> writes a CPU profile of the server, BENCH_MEMLOG=file://$PWD/bench/memlog.mjs preloads the
+ * memory sampler (MEMPEAK lines per thread).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -143,7 +144,7 @@ async function drive(url: string, requests: number): Promise<Result> {
 
 async function stop(c: Child): Promise<void> {
   const show = (d: Buffer): void => {
-    for (const line of d.toString().split('\n')) if (line.includes('MEMPEAK') || line.includes('NEWSPACE') || line.includes('group commit totals')) console.log(line.trim());
+    for (const line of d.toString().split('\n')) if (line.includes('MEMPEAK') || line.includes('group commit totals')) console.log(line.trim());
   };
   c.proc.stderr?.on('data', show);
   c.proc.stdout?.on('data', show);

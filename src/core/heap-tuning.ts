@@ -6,8 +6,9 @@
  * by the collector each time it sizes a space, so they work when set at run time:
  * - `--heap-growing-percent=50`: the old generation may grow 50 % past its live size before a full collection;
  * - `--semi-space-growth-factor=1`, set once the main young generation has reached YOUNG_FREEZE_MB (8 MB): it stops
- *   growing there (≤ YOUNG_CAP_MB, 16 MB, if a collection is observed late). V8 clamps this flag to ≥ 2 whenever an isolate is created (so it cannot be given on the command line, and
- *   starting a worker thread undoes it): set it at run time and again after starting a thread (`reapplyHeapTuning`).
+ *   growing there (≤ YOUNG_CAP_MB, 16 MB, if a collection is observed late). V8 clamps this flag to ≥ 2 whenever an
+ *   isolate is created (so it cannot be given on the command line, and starting a worker thread undoes it): it is set
+ *   at run time and again after starting a thread (`reapplyHeapTuning`).
  * Worker threads get their young generation bounded by `resourceLimits` instead (`beforeWorkerStart`).
  */
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -68,8 +69,8 @@ export function reapplyHeapTuning(): void {
 /**
  * Call right before starting a worker thread; returns its `resourceLimits` (undefined when tuning is off). The young
  * generation is bounded by WORKER_YOUNG_MB and starts at WORKER_MIN_SEMI_SPACE_MB semi-spaces (`--min-semi-space-size`,
- * read when an isolate is created): the cap below freezes growth process-wide, usually while the thread is still at
- * V8's initial size, which cost the store worker ~10 % more CPU in collections (measured with bench/ingest).
+ * read when an isolate is created): the freeze in tuneHeap() stops growth process-wide, usually while the thread is
+ * still at V8's initial size, which cost the store worker ~10 % more CPU in collections (measured with bench/ingest).
  */
 export function beforeWorkerStart(): { maxYoungGenerationSizeMb: number } | undefined {
   if (!tuned) return undefined;
