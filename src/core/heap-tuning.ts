@@ -1,5 +1,6 @@
 /**
- * V8 heap tuning for optirelay's long-running processes (docs/operations.md#sizing has the measurements).
+ * V8 heap tuning for optirelay's long-running commands, `serve` and `worker` (cli/apply-heap-tuning.ts calls tuneHeap()
+ * before the other modules load; docs/operations.md#sizing has the measurements). One-shot commands are left alone.
  *
  * Left alone, a busy `serve` lets V8 grow the main isolate's young generation to 32 MB and its old generation to
  * ~2.5× the live size before a full collection, which alone puts peak RSS past the 200 MB target. Two V8 flags, read

@@ -27,13 +27,14 @@ describe('heap tuning (core/heap-tuning.ts)', () => {
     expect(off.peakYoungMb).toBeGreaterThan(YOUNG_CAP_MB);
   });
 
-  it('a malformed OPTIRELAY_V8_FLAGS stops the CLI with a message naming the variable', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--version'], {
+  it('a malformed OPTIRELAY_V8_FLAGS stops `serve` before it starts, with a message naming the variable', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', 'examples/quickstart/optirelay.yaml', '--port', '0'], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, OPTIRELAY_V8_FLAGS: 'heap-growing-percent=50' },
     });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('OPTIRELAY_V8_FLAGS: "heap-growing-percent=50" is not a V8 flag');
+    expect(r.stdout).not.toContain('listening');
   });
 });
