@@ -16,7 +16,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SegmentEvent } from '../../src/core/event.js';
 import { openStore } from '../../src/store/open.js';
-import type { AppendInput, DeliveryOutcome } from '../../src/store/types.js';
+import type { DeliveryOutcome } from '../../src/store/types.js';
+import { appendBacklog } from '../store/append-backlog.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -55,30 +56,9 @@ function event(now: number): SegmentEvent {
 const cpuUs = (u: NodeJS.CpuUsage): number => u.user + u.system;
 
 const store = await openStore(`sqlite:${join(dir, 'bench.db')}`);
-const requests = Math.ceil(total / 100);
-let next = 0;
 const tA = performance.now();
-await Promise.all(
-  Array.from({ length: 16 }, async () => {
-    while (next < requests) {
-      next++;
-      const now = Date.now();
-      const input: AppendInput = {
-        sourceId: 'bench',
-        now,
-        dedupWindowMs: 86_400_000,
-        events: Array.from({ length: 100 }, () => ({
-          event: event(now),
-          deliveries: [{ destinationId: 'fx', mappingId: 'conversions', action: 'trackEvent' }],
-        })),
-        rejected: [],
-        suppressed: 0,
-      };
-      await store.appendEvents(input);
-    }
-  }),
-);
-console.log(`appended ${requests * 100} events in ${((performance.now() - tA) / 1000).toFixed(1)} s`);
+await appendBacklog(store, total, 16, event);
+console.log(`appended ${Math.ceil(total / 100) * 100} events in ${((performance.now() - tA) / 1000).toFixed(1)} s`);
 
 let claimCpu = 0;
 let completeCpu = 0;

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SegmentEvent } from '../../src/core/event.js';
 import { openStore } from '../../src/store/open.js';
-import type { AppendInput, DeliveryOutcome } from '../../src/store/types.js';
+import type { DeliveryOutcome } from '../../src/store/types.js';
+import { appendBacklog } from './append-backlog.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -68,28 +69,9 @@ const rssTimer = setInterval(sampleRss, 100);
 
 // --- append ---
 const requests = Math.ceil(totalEvents / 100);
-let next = 0;
 const t0 = performance.now();
 const c0 = process.cpuUsage();
-async function client(): Promise<void> {
-  while (next < requests) {
-    next++;
-    const now = Date.now();
-    const input: AppendInput = {
-      sourceId: 'bench',
-      now,
-      dedupWindowMs: 86_400_000,
-      events: Array.from({ length: 100 }, () => ({
-        event: event(now),
-        deliveries: [{ destinationId: 'fx', mappingId: 'conversions', action: 'trackEvent' }],
-      })),
-      rejected: [],
-      suppressed: 0,
-    };
-    await store.appendEvents(input);
-  }
-}
-await Promise.all(Array.from({ length: concurrency }, client));
+await appendBacklog(store, totalEvents, concurrency, event);
 const appendMs = performance.now() - t0;
 const appendCpu = cpuSeconds(process.cpuUsage(c0));
 const appended = requests * 100;

@@ -18,13 +18,17 @@ const SEEN = '';
 /** Invalid rows beyond this many are counted but not stored one by one. */
 export const MAX_STORED_INVALID = 1000;
 
-export interface DiffResult {
+/** What a diff found, row by row (also the figures of a plan). */
+export interface DiffCounts {
   rowsRead: number;
   added: number;
   changed: number;
   removed: number;
   unchanged: number;
   invalid: number;
+}
+
+export interface DiffResult extends DiffCounts {
   invalidErrors: Omit<SyncRowError, 'runId'>[];
   scratch: Scratch;
 }

@@ -14,7 +14,7 @@ import { createHttpClient, type HttpClient } from '../optimizely/http.js';
 import { RateLimiter } from '../pipeline/rate-limiter.js';
 import { createRestObjects, describeRestError, limitWindows, pacedRate, REST_API_DEFAULT, REST_TYPE, type RestSettings } from '../destinations/optimizely-rest/index.js';
 import { readSource, type Row } from './sources/index.js';
-import { computeDiff, type DiffResult } from './diff.js';
+import { computeDiff, type DiffCounts, type DiffResult } from './diff.js';
 import { applyListOps, applyObjectOps, RunAbort } from './apply.js';
 import { AbortedError, RequestGate } from './request-gate.js';
 import { restBody } from './objects.js';
@@ -64,16 +64,10 @@ export interface SampleOp {
   body?: Record<string, unknown>;
 }
 
-export interface SyncPlan {
+export interface SyncPlan extends DiffCounts {
   syncId: string;
   object: SyncConfig['object'];
   mode: SyncConfig['mode'];
-  rowsRead: number;
-  added: number;
-  changed: number;
-  removed: number;
-  unchanged: number;
-  invalid: number;
   /** Requests the run would make (upper bound for objects: one per operation plus the listing). */
   requests: number;
   etaMs: number;

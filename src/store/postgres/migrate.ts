@@ -1,4 +1,4 @@
-import { SchemaTooNewError } from '../sqlite/migrate.js';
+import { SchemaTooNewError } from '../schema-errors.js';
 import type { PgDb } from './db.js';
 import { PG_MIGRATIONS, type PgMigration } from './migrations/index.js';
 

@@ -16,7 +16,7 @@ import type {
   PurgeCounts,
   Suppression,
 } from '../privacy-types.js';
-import { requestStatusOf, toTarget, type RequestRow, type TargetRow } from '../sqlite/privacy-requests.js';
+import { byClaimOrder, requestStatusOf, toAuditEntry, toRequest, toTarget, type AuditRow, type RequestRow, type TargetRow } from '../privacy-rows.js';
 import type { PgDb, TxClient } from './db.js';
 import { Where } from './list.js';
 
@@ -41,28 +41,8 @@ export async function listPrivacyAudit(db: PgDb, q: { limit?: number; before?: n
   w.add('id < ?', q.before);
   w.add('request_id = ?', q.requestId);
   const limit = w.next(Math.min(Math.max(q.limit ?? 100, 1), 1000));
-  const rows = await db.q<{
-    id: number;
-    at: number;
-    action: string;
-    actor: string;
-    via: string;
-    identifier_kind: IdentifierKind | null;
-    identifier: string | null;
-    request_id: string | null;
-    detail: string | null;
-  }>(`SELECT * FROM privacy_audit${w.sql()} ORDER BY id DESC LIMIT ${limit}`, w.params);
-  return rows.map((r) => ({
-    id: r.id,
-    at: r.at,
-    action: r.action,
-    actor: r.actor,
-    via: r.via,
-    identifierKind: r.identifier_kind,
-    identifier: r.identifier,
-    requestId: r.request_id,
-    detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null,
-  }));
+  const rows = await db.q<AuditRow>(`SELECT * FROM privacy_audit${w.sql()} ORDER BY id DESC LIMIT ${limit}`, w.params);
+  return rows.map(toAuditEntry);
 }
 
 export async function createPrivacyRequest(db: PgDb, input: NewPrivacyRequest): Promise<PrivacyRequest> {
@@ -100,20 +80,7 @@ async function toRequests(db: PgDb, rows: RequestRow[]): Promise<PrivacyRequest[
       ORDER BY request_id, destination_id COLLATE "C", identifier_kind COLLATE "C" DESC`,
     [rows.map((r) => r.id)],
   );
-  return rows.map((r) => ({
-    id: r.id,
-    kind: r.kind,
-    ...(r.user_id !== null ? { userId: r.user_id } : {}),
-    ...(r.anonymous_id !== null ? { anonymousId: r.anonymous_id } : {}),
-    requestedBy: r.requested_by,
-    via: r.via,
-    requestedAt: r.requested_at,
-    status: r.status,
-    completedAt: r.completed_at,
-    purged: r.purged ? (JSON.parse(r.purged) as PurgeCounts) : null,
-    purgedAt: r.purged_at,
-    targets: targets.filter((t) => t.request_id === r.id).map(toTarget),
-  }));
+  return rows.map((r) => toRequest(r, targets.filter((t) => t.request_id === r.id).map(toTarget)));
 }
 
 const REQUEST_COLS = 'id, kind, user_id, anonymous_id, requested_by, via, requested_at, status, completed_at, purged, purged_at';
@@ -182,13 +149,7 @@ export async function claimPrivacyTargets(db: PgDb, q: { owner: string; leaseMs:
     q.requestId ?? null,
     q.limit,
   ]);
-  rows.sort(
-    (a, b) =>
-      (a.next_attempt_at ?? 0) - (b.next_attempt_at ?? 0) ||
-      a.request_id.localeCompare(b.request_id) ||
-      a.destination_id.localeCompare(b.destination_id) ||
-      b.identifier_kind.localeCompare(a.identifier_kind),
-  );
+  rows.sort(byClaimOrder);
   const out: ClaimedPrivacyTarget[] = [];
   for (const r of rows) {
     const identifier = r.identifier_kind === 'userId' ? r.req_user_id : r.req_anonymous_id;

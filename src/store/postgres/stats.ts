@@ -1,14 +1,6 @@
 import type { ActivitySeries, DeliveryBreakdown, DeliveryStatus, IngestCounts, IngestStats, LaneStats } from '../types.js';
-import { countFlags } from '../sqlite/read-delivery-breakdown.js';
+import { countFlags, ingestStatsOf, laneStatsOf, type LaneCountRow } from '../stats-rows.js';
 import type { PgDb } from './db.js';
-
-const FIELD: Record<DeliveryStatus, 'pending' | 'inFlight' | 'retryWait' | 'delivered' | 'dead'> = {
-  pending: 'pending',
-  in_flight: 'inFlight',
-  retry_wait: 'retryWait',
-  delivered: 'delivered',
-  dead: 'dead',
-};
 
 /**
  * Counts from lane_counts (summed over shards) and, per lane, the oldest not-yet-delivered delivery: one probe into
@@ -28,18 +20,13 @@ SELECT c.*,
   FROM c ORDER BY c.lane`;
 
 export async function laneStats(db: PgDb, now: number): Promise<LaneStats[]> {
-  const rows = await db.q<{ lane: string; status: DeliveryStatus; destination_id: string; action: string; n: number; oldest: number | null }>(LANES);
-  const byLane = new Map<string, LaneStats & { oldest: number }>();
-  for (const r of rows) {
-    let s = byLane.get(r.lane);
-    if (!s) {
-      s = { lane: r.lane, destinationId: r.destination_id, action: r.action, pending: 0, inFlight: 0, retryWait: 0, delivered: 0, dead: 0, oldestPendingAgeMs: 0, oldest: Infinity };
-      byLane.set(r.lane, s);
-    }
-    s[FIELD[r.status]] += r.n;
-    if (r.oldest !== null) s.oldest = Math.min(s.oldest, r.oldest);
-  }
-  return [...byLane.values()].map(({ oldest, ...s }) => ({ ...s, oldestPendingAgeMs: oldest === Infinity ? 0 : Math.max(0, now - oldest) }));
+  const rows = await db.q<LaneCountRow & { oldest: number | null }>(LANES);
+  const oldest = new Map<string, number>();
+  for (const r of rows) if (r.oldest !== null) oldest.set(r.lane, Math.min(oldest.get(r.lane) ?? Infinity, r.oldest));
+  return [...laneStatsOf(rows).values()].map((s) => {
+    const o = oldest.get(s.lane);
+    return { ...s, oldestPendingAgeMs: o === undefined ? 0 : Math.max(0, now - o) };
+  });
 }
 
 export async function deliveryBreakdown(db: PgDb, destinationId: string): Promise<DeliveryBreakdown> {
@@ -72,17 +59,7 @@ export async function ingestStats(db: PgDb): Promise<IngestStats> {
             sum(rejected) AS rejected, sum(suppressed) AS suppressed
        FROM ingest_counters GROUP BY source_id ORDER BY source_id`,
   );
-  const total: IngestCounts = { received: 0, accepted: 0, duplicates: 0, rejected: 0, suppressed: 0 };
-  const perSource: Record<string, IngestCounts> = {};
-  for (const { source_id, ...c } of rows) {
-    perSource[source_id] = c;
-    total.received += c.received;
-    total.accepted += c.accepted;
-    total.duplicates += c.duplicates;
-    total.rejected += c.rejected;
-    total.suppressed += c.suppressed;
-  }
-  return { total, perSource };
+  return ingestStatsOf(rows);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Delivery, DeliveryQuery, DeliveryStatus, StoredAttempt } from '../
 import type { SqliteDb } from './db.js';
 import { messageHash } from './message-hash.js';
 import { DELIVERY_COLUMNS, pageLimit, toDelivery, toStoredAttempt, type AttemptRow, type DeliveryRow } from './rows.js';
+import { Where } from './where.js';
 
 /**
  * Newest first (id DESC), paged with `before`. messageId and userId go through the events' indexes and then
@@ -12,31 +13,20 @@ import { DELIVERY_COLUMNS, pageLimit, toDelivery, toStoredAttempt, type AttemptR
  * primary key backwards, which stops after `limit` matches.
  */
 export function listDeliveries(db: SqliteDb, q: DeliveryQuery): Delivery[] {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  const add = (clause: string, v: string | number | undefined): void => {
-    if (v === undefined) return;
-    where.push(clause);
-    params.push(v);
-  };
-  add('d.id < ?', q.before);
+  const where = new Where().add('d.id < ?', q.before);
   // Inlined (validated) so SQLite can match the literal against partial indexes (deliveries_dead).
-  if (q.status !== undefined) where.push(`d.status = '${statusLiteral(q.status)}'`);
-  add('d.destination_id = ?', q.destinationId);
-  add('d.lane = ?', q.lane);
-  add('d.event_id = ?', q.eventId);
-  add('d.event_id IN (SELECT id FROM events WHERE user_id = ?)', q.userId);
+  if (q.status !== undefined) where.raw(`d.status = '${statusLiteral(q.status)}'`);
+  where
+    .add('d.destination_id = ?', q.destinationId)
+    .add('d.lane = ?', q.lane)
+    .add('d.event_id = ?', q.eventId)
+    .add('d.event_id IN (SELECT id FROM events WHERE user_id = ?)', q.userId);
   if (q.messageId !== undefined) {
-    where.push('d.event_id IN (SELECT id FROM events WHERE message_hash = ? AND message_id = ?)');
-    params.push(messageHash(q.messageId), q.messageId);
+    where.add('d.event_id IN (SELECT id FROM events WHERE message_hash = ? AND message_id = ?)', messageHash(q.messageId), q.messageId);
   }
-  add('d.event_name = ?', q.eventName);
-  add("instr(lower(coalesce(d.last_error, '')), lower(?)) > 0", q.error);
-  params.push(pageLimit(q.limit));
-  const sql =
-    `SELECT ${DELIVERY_COLUMNS} FROM deliveries d${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +
-    ' ORDER BY d.id DESC LIMIT ?';
-  return (db.stmt(sql).all(...params) as DeliveryRow[]).map(toDelivery);
+  where.add('d.event_name = ?', q.eventName).add("instr(lower(coalesce(d.last_error, '')), lower(?)) > 0", q.error);
+  const sql = `SELECT ${DELIVERY_COLUMNS} FROM deliveries d${where.sql()} ORDER BY d.id DESC LIMIT ?`;
+  return (db.stmt(sql).all(...where.params, pageLimit(q.limit)) as DeliveryRow[]).map(toDelivery);
 }
 
 const STATUSES: ReadonlySet<string> = new Set<DeliveryStatus>(['pending', 'in_flight', 'delivered', 'retry_wait', 'dead']);

@@ -2,6 +2,7 @@ import type { EventQuery, StoredEvent } from '../types.js';
 import type { SqliteDb } from './db.js';
 import { messageHash } from './message-hash.js';
 import { pageLimit, toStoredEvent, type EventRow } from './rows.js';
+import { Where } from './where.js';
 
 const COLUMNS = 'id, source_id, message_id, type, user_id, anonymous_id, event_name, received_at, body';
 
@@ -13,29 +14,17 @@ const COLUMNS = 'id, source_id, message_id, type, user_id, anonymous_id, event_n
  * for at ingest).
  */
 export function listEvents(db: SqliteDb, q: EventQuery): StoredEvent[] {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  const add = (clause: string, v: string | number | undefined): void => {
-    if (v === undefined) return;
-    where.push(clause);
-    params.push(v);
-  };
-  add('id < ?', q.before);
-  add('id > ?', q.after);
-  add('source_id = ?', q.sourceId);
-  add('user_id = ?', q.userId);
-  add('type = ?', q.type);
-  add('event_name = ?', q.event);
-  if (q.messageId !== undefined) {
-    where.push('message_hash = ? AND message_id = ?');
-    params.push(messageHash(q.messageId), q.messageId);
-  }
+  const where = new Where()
+    .add('id < ?', q.before)
+    .add('id > ?', q.after)
+    .add('source_id = ?', q.sourceId)
+    .add('user_id = ?', q.userId)
+    .add('type = ?', q.type)
+    .add('event_name = ?', q.event);
+  if (q.messageId !== undefined) where.add('message_hash = ? AND message_id = ?', messageHash(q.messageId), q.messageId);
   const ascending = q.after !== undefined && q.before === undefined;
-  const sql =
-    `SELECT ${COLUMNS} FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +
-    ` ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT ?`;
-  params.push(pageLimit(q.limit));
-  return (db.stmt(sql).all(...params) as EventRow[]).map(toStoredEvent);
+  const sql = `SELECT ${COLUMNS} FROM events${where.sql()} ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT ?`;
+  return (db.stmt(sql).all(...where.params, pageLimit(q.limit)) as EventRow[]).map(toStoredEvent);
 }
 
 export function getEvent(db: SqliteDb, id: number): StoredEvent | undefined {

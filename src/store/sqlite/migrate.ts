@@ -1,18 +1,6 @@
-import { OptirelayError } from '../../core/errors.js';
+import { SchemaTooNewError } from '../schema-errors.js';
 import type { SqliteDb } from './db.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
-
-export class SchemaTooNewError extends OptirelayError {
-  constructor(dbVersion: number, knownVersion: number) {
-    super(
-      'OR_STORE_SCHEMA_TOO_NEW',
-      `the database schema is at version ${dbVersion} but this optirelay knows versions up to ${knownVersion}; ` +
-        `run an optirelay release that supports schema version ${dbVersion} (or newer), or point store: at another database`,
-      500,
-      { dbVersion, knownVersion },
-    );
-  }
-}
 
 const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version     INTEGER PRIMARY KEY,

@@ -1,55 +1,8 @@
-import type {
-  IdentifierKind,
-  NewPrivacyRequest,
-  PrivacyRequest,
-  PrivacyRequestStatus,
-  PrivacyTarget,
-  PrivacyTargetStatus,
-  PurgeCounts,
-} from '../privacy-types.js';
+import { requestStatusOf, toRequest, toTarget, type RequestRow, type TargetRow } from '../privacy-rows.js';
+import type { NewPrivacyRequest, PrivacyRequest, PrivacyRequestStatus, PurgeCounts } from '../privacy-types.js';
 import type { SqliteDb } from './db.js';
+import { Where } from './where.js';
 import { appendPrivacyAudit } from './privacy-audit.js';
-
-export interface RequestRow {
-  id: string;
-  kind: 'delete';
-  user_id: string | null;
-  anonymous_id: string | null;
-  requested_by: string;
-  via: string;
-  requested_at: number;
-  status: PrivacyRequestStatus;
-  completed_at: number | null;
-  purged: string | null;
-  purged_at: number | null;
-}
-
-export interface TargetRow {
-  request_id: string;
-  destination_id: string;
-  destination_type: string;
-  identifier_kind: IdentifierKind;
-  status: PrivacyTargetStatus;
-  attempts: number;
-  next_attempt_at: number | null;
-  external_id: string | null;
-  error: string | null;
-  updated_at: number;
-}
-
-export function toTarget(r: TargetRow): PrivacyTarget {
-  return {
-    destinationId: r.destination_id,
-    destinationType: r.destination_type,
-    identifierKind: r.identifier_kind,
-    status: r.status,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    externalId: r.external_id,
-    error: r.error,
-    updatedAt: r.updated_at,
-  };
-}
 
 const INSERT_REQUEST = `INSERT INTO privacy_requests (id, kind, user_id, anonymous_id, requested_by, via, requested_at, status, completed_at, repurge_at)
   VALUES (?, 'delete', ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -59,12 +12,6 @@ const INSERT_TARGET = `INSERT INTO privacy_targets
 const TARGETS_OF = `SELECT * FROM privacy_targets WHERE request_id = ? ORDER BY destination_id, identifier_kind DESC`;
 
 /** Status of a request from its targets: any pending → pending; else any failed → failed; else completed. */
-export function requestStatusOf(statuses: PrivacyTargetStatus[]): PrivacyRequestStatus {
-  if (statuses.includes('pending')) return 'pending';
-  if (statuses.includes('failed')) return 'failed';
-  return 'completed';
-}
-
 export function createPrivacyRequest(db: SqliteDb, input: NewPrivacyRequest): PrivacyRequest {
   db.write(() => {
     const status = requestStatusOf(input.targets.map((t) => t.status));
@@ -86,45 +33,22 @@ export function createPrivacyRequest(db: SqliteDb, input: NewPrivacyRequest): Pr
   return getPrivacyRequest(db, input.id)!;
 }
 
-function toRequest(db: SqliteDb, r: RequestRow): PrivacyRequest {
-  const targets = (db.stmt(TARGETS_OF).all(r.id) as TargetRow[]).map(toTarget);
-  return {
-    id: r.id,
-    kind: r.kind,
-    ...(r.user_id !== null ? { userId: r.user_id } : {}),
-    ...(r.anonymous_id !== null ? { anonymousId: r.anonymous_id } : {}),
-    requestedBy: r.requested_by,
-    via: r.via,
-    requestedAt: r.requested_at,
-    status: r.status,
-    completedAt: r.completed_at,
-    purged: r.purged ? (JSON.parse(r.purged) as PurgeCounts) : null,
-    purgedAt: r.purged_at,
-    targets,
-  };
+function toRequestWithTargets(db: SqliteDb, r: RequestRow): PrivacyRequest {
+  return toRequest(r, (db.stmt(TARGETS_OF).all(r.id) as TargetRow[]).map(toTarget));
 }
 
 export function getPrivacyRequest(db: SqliteDb, id: string): PrivacyRequest | undefined {
   const row = db.stmt('SELECT * FROM privacy_requests WHERE id = ?').get(id) as RequestRow | undefined;
-  return row ? toRequest(db, row) : undefined;
+  return row ? toRequestWithTargets(db, row) : undefined;
 }
 
 export function listPrivacyRequests(db: SqliteDb, q: { limit?: number; before?: number; status?: PrivacyRequestStatus } = {}): PrivacyRequest[] {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  if (q.before !== undefined) {
-    where.push('requested_at < ?');
-    params.push(q.before);
-  }
-  if (q.status) {
-    where.push('status = ?');
-    params.push(q.status);
-  }
-  params.push(Math.min(Math.max(q.limit ?? 50, 1), 1000));
+  const where = new Where().add('requested_at < ?', q.before).add('status = ?', q.status || undefined);
+  const limit = Math.min(Math.max(q.limit ?? 50, 1), 1000);
   const rows = db
-    .stmt(`SELECT * FROM privacy_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY requested_at DESC, id DESC LIMIT ?`)
-    .all(...params) as RequestRow[];
-  return rows.map((r) => toRequest(db, r));
+    .stmt(`SELECT * FROM privacy_requests${where.sql()} ORDER BY requested_at DESC, id DESC LIMIT ?`)
+    .all(...where.params, limit) as RequestRow[];
+  return rows.map((r) => toRequestWithTargets(db, r));
 }
 
 export function recordPurge(db: SqliteDb, requestId: string, counts: PurgeCounts, now: number, repurgeAt: number | null): void {

@@ -1,6 +1,6 @@
 import type { ClaimedPrivacyTarget, PrivacyTargetOutcome, PrivacyTargetStatus } from '../privacy-types.js';
 import type { SqliteDb } from './db.js';
-import { requestStatusOf, toTarget, type TargetRow } from './privacy-requests.js';
+import { byClaimOrder, requestStatusOf, toTarget, type TargetRow } from '../privacy-rows.js';
 
 /**
  * Claim due pending targets under a lease (BEGIN IMMEDIATE: two workers never claim the same row). A lease that ran
@@ -20,13 +20,7 @@ export function claimPrivacyTargets(db: SqliteDb, q: { owner: string; leaseMs: n
   return db.write(() => {
     const rows = db.stmt(CLAIM).all({ owner: q.owner, expires: q.now + q.leaseMs, now: q.now, request: q.requestId ?? null, limit: q.limit }) as TargetRow[];
     // RETURNING follows no ORDER BY: put them back in claim order (userId before anonymousId).
-    rows.sort(
-      (a, b) =>
-        (a.next_attempt_at ?? 0) - (b.next_attempt_at ?? 0) ||
-        a.request_id.localeCompare(b.request_id) ||
-        a.destination_id.localeCompare(b.destination_id) ||
-        b.identifier_kind.localeCompare(a.identifier_kind),
-    );
+    rows.sort(byClaimOrder);
     const ids = db.stmt('SELECT user_id, anonymous_id FROM privacy_requests WHERE id = ?');
     const out: ClaimedPrivacyTarget[] = [];
     for (const r of rows) {

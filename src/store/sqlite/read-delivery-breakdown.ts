@@ -1,3 +1,4 @@
+import { countFlags } from '../stats-rows.js';
 import type { DeliveryBreakdown, DeliveryStatus } from '../types.js';
 import type { SqliteDb } from './db.js';
 
@@ -22,22 +23,4 @@ export function readDeliveryBreakdown(db: SqliteDb, destinationId: string): Deli
     countFlags(JSON.parse(r.flags) as unknown, flags);
   }
   return { byStatus, deadReasons, flags };
-}
-
-/**
- * `{ notInRunningExperiment: true, droppedAttributes: ["color","size"] }` counts `notInRunningExperiment` once and
- * `droppedAttributes:color`, `droppedAttributes:size` once each. Falsy scalars (false, 0, null, "") are not flags.
- */
-export function countFlags(flags: unknown, into: Record<string, number>): void {
-  if (flags === null || typeof flags !== 'object' || Array.isArray(flags)) return;
-  for (const [key, value] of Object.entries(flags as Record<string, unknown>)) {
-    if (Array.isArray(value)) {
-      for (const el of value) {
-        const k = `${key}:${typeof el === 'string' ? el : JSON.stringify(el)}`;
-        into[k] = (into[k] ?? 0) + 1;
-      }
-    } else if (value) {
-      into[key] = (into[key] ?? 0) + 1;
-    }
-  }
 }

@@ -1,3 +1,4 @@
+import { ingestStatsOf } from '../stats-rows.js';
 import type { IngestCounts, IngestStats } from '../types.js';
 import type { SqliteDb } from './db.js';
 
@@ -8,15 +9,5 @@ export function readIngestStats(db: SqliteDb): IngestStats {
   const rows = db
     .stmt('SELECT source_id, received, accepted, duplicates, rejected, suppressed FROM ingest_counters ORDER BY source_id')
     .all() as CounterRow[];
-  const total: IngestCounts = { received: 0, accepted: 0, duplicates: 0, rejected: 0, suppressed: 0 };
-  const perSource: Record<string, IngestCounts> = {};
-  for (const { source_id, ...c } of rows) {
-    perSource[source_id] = c;
-    total.received += c.received;
-    total.accepted += c.accepted;
-    total.duplicates += c.duplicates;
-    total.rejected += c.rejected;
-    total.suppressed += c.suppressed;
-  }
-  return { total, perSource };
+  return ingestStatsOf(rows);
 }

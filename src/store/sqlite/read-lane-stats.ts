@@ -1,4 +1,5 @@
-import type { DeliveryStatus, LaneStats } from '../types.js';
+import { laneStatsOf, type LaneCountRow } from '../stats-rows.js';
+import type { LaneStats } from '../types.js';
 import type { SqliteDb } from './db.js';
 
 const COUNTS = 'SELECT lane, status, destination_id, action, n FROM lane_counts ORDER BY lane';
@@ -10,42 +11,9 @@ const OLDEST_QUEUED = `SELECT created_at FROM deliveries
 /** In-flight rows are few (batch × workers): read through the partial `deliveries_leases` index. */
 const OLDEST_IN_FLIGHT = `SELECT min(created_at) AS created_at FROM deliveries WHERE status = 'in_flight' AND lane = ?`;
 
-const FIELD: Record<DeliveryStatus, 'pending' | 'inFlight' | 'retryWait' | 'delivered' | 'dead'> = {
-  pending: 'pending',
-  in_flight: 'inFlight',
-  retry_wait: 'retryWait',
-  delivered: 'delivered',
-  dead: 'dead',
-};
-
 /** Counts from the trigger-maintained `lane_counts` (O(lanes)) plus one index probe per lane for the oldest age. */
 export function readLaneStats(db: SqliteDb, now: number): LaneStats[] {
-  const rows = db.stmt(COUNTS).all() as {
-    lane: string;
-    status: DeliveryStatus;
-    destination_id: string;
-    action: string;
-    n: number;
-  }[];
-  const byLane = new Map<string, LaneStats>();
-  for (const r of rows) {
-    let s = byLane.get(r.lane);
-    if (!s) {
-      s = {
-        lane: r.lane,
-        destinationId: r.destination_id,
-        action: r.action,
-        pending: 0,
-        inFlight: 0,
-        retryWait: 0,
-        delivered: 0,
-        dead: 0,
-        oldestPendingAgeMs: 0,
-      };
-      byLane.set(r.lane, s);
-    }
-    s[FIELD[r.status]] += r.n;
-  }
+  const byLane = laneStatsOf(db.stmt(COUNTS).all() as LaneCountRow[]);
   const queued = db.stmt(OLDEST_QUEUED);
   const inFlight = db.stmt(OLDEST_IN_FLIGHT);
   for (const s of byLane.values()) {

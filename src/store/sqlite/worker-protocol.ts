@@ -4,7 +4,7 @@
  * `result`; methods returning an AsyncIterable are pulled in chunks (`pull` → `items`).
  */
 import * as coreErrors from '../../core/errors.js';
-import { SchemaTooNewError } from './migrate.js';
+import { SchemaTooNewError } from '../schema-errors.js';
 
 /** Options the worker opens its SqliteStore with (SqliteStoreOptions minus the logger, which is forwarded). */
 export interface WorkerOpenOptions {
