@@ -13,7 +13,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,6 +21,7 @@ import { Pool } from 'undici';
 import { DEMO } from '../../src/sandbox/demo.js';
 import { openStore } from '../../src/store/open.js';
 import type { AppendInput } from '../../src/store/types.js';
+import { procStats } from '../proc-stats.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 function arg(name: string, fallback: number): number {
@@ -70,15 +71,6 @@ async function freePort(): Promise<number> {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Peak RSS (VmHWM) and CPU seconds of a process, from /proc. */
-function procStats(pid: number): { hwmMB: number; rssMB: number; cpuS: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string): number => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { hwmMB: kb('VmHWM') / 1024, rssMB: kb('VmRSS') / 1024, cpuS: (Number(f[11]) + Number(f[12])) / 100 };
-}
 
 interface Child {
   p: ChildProcess;
@@ -192,7 +184,7 @@ async function e2e(): Promise<void> {
       }
     })();
     let peakRss = 0;
-    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, procStats(pid).rssMB)), 200);
+    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, procStats(pid).rssMb)), 200);
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < requests) {
@@ -225,8 +217,8 @@ async function e2e(): Promise<void> {
     console.log(`ingest: ${Math.round(total / ingestS)} events/s (${ingestS.toFixed(1)} s)`);
     console.log(`conversions: sustained ${Math.round(sustained)} /s (10 %→90 % of arrivals); all ${total} at the sandbox after ${endS.toFixed(1)} s (${Math.round(total / endS)} /s overall)`);
     console.log(`Event API: ${st.eventApiRequests} requests (${st.eventApiFailures} failed) = ${((st.eventApiRequests / total) * 10_000).toFixed(1)} per 10,000 events (${Math.round(total / st.eventApiRequests)} visitors per request)`);
-    console.log(`server: peak RSS ${ps.hwmMB.toFixed(0)} MB (VmHWM; sampled RSS peak ${peakRss.toFixed(0)} MB), CPU ${(ps.cpuS - cpu0).toFixed(1)} s = ${(((ps.cpuS - cpu0) / total) * 1e6).toFixed(0)} µs per event (ingest + delivery)`);
-    console.log(`sandbox: CPU ${(sbPs.cpuS - sbCpu0).toFixed(1)} s, peak RSS ${sbPs.hwmMB.toFixed(0)} MB`);
+    console.log(`server: peak RSS ${ps.peakRssMb.toFixed(0)} MB (VmHWM; sampled RSS peak ${peakRss.toFixed(0)} MB), CPU ${(ps.cpuS - cpu0).toFixed(1)} s = ${(((ps.cpuS - cpu0) / total) * 1e6).toFixed(0)} µs per event (ingest + delivery)`);
+    console.log(`sandbox: CPU ${(sbPs.cpuS - sbCpu0).toFixed(1)} s, peak RSS ${sbPs.peakRssMb.toFixed(0)} MB`);
     console.log(await checkConversions(sandboxUrl, total));
     console.log(`load average ${load()} on ${cpus().length} cores`);
   } finally {
@@ -282,7 +274,7 @@ async function drain(): Promise<void> {
       for (;;) {
         await sleep(500);
         if (server.p.exitCode !== null) throw new Error(`server exited:\n${server.out.join('')}`);
-        peakRss = Math.max(peakRss, procStats(pid).rssMB);
+        peakRss = Math.max(peakRss, procStats(pid).rssMb);
         const s = await sandboxStats(sandboxUrl).catch(() => undefined);
         if (!s) continue;
         if (s.accepted > 0 && Number.isNaN(first)) first = performance.now();
@@ -295,7 +287,7 @@ async function drain(): Promise<void> {
       const drainS = (end - first) / 1000;
       console.log(`drained: ${total} conversions at the sandbox ${((end - t0) / 1000).toFixed(1)} s after the server started; ${drainS.toFixed(1)} s from the first conversion = ${Math.round(total / drainS)} /s`);
       console.log(`Event API: ${st.eventApiRequests} requests = ${((st.eventApiRequests / total) * 10_000).toFixed(1)} per 10,000 (${Math.round(total / st.eventApiRequests)} visitors per request)`);
-      console.log(`server: peak RSS ${ps.hwmMB.toFixed(0)} MB (VmHWM; sampled ${peakRss.toFixed(0)} MB), CPU ${ps.cpuS.toFixed(1)} s = ${((ps.cpuS / total) * 1e6).toFixed(0)} µs per delivery (incl. start-up)`);
+      console.log(`server: peak RSS ${ps.peakRssMb.toFixed(0)} MB (VmHWM; sampled ${peakRss.toFixed(0)} MB), CPU ${ps.cpuS.toFixed(1)} s = ${((ps.cpuS / total) * 1e6).toFixed(0)} µs per delivery (incl. start-up)`);
       console.log(await checkConversions(sandboxUrl, total));
       console.log(`load average ${load()} on ${cpus().length} cores`);
     } finally {

@@ -14,10 +14,11 @@
  * memory sampler (MEMPEAK lines per thread).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
+import { procStats, threadCpu, threadReport } from '../proc-stats.js';
 import { batchTemplate } from './events.js';
 
 const args = new Map<string, string>();
@@ -65,39 +66,6 @@ async function start(cmd: string[], env: NodeJS.ProcessEnv): Promise<Child> {
     });
   });
   return { proc, url };
-}
-
-function procStats(pid: number): { peakRssMb: number; cpuS: number; writeMb: number } {
-  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
-  const writeMb = Math.round(Number(/write_bytes:\s+(\d+)/.exec(io)?.[1] ?? 0) / 1e6);
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime (fields 14, 15)
-  return { peakRssMb: Math.round(hwm / 1024), cpuS: ticks / 100, writeMb };
-}
-
-/** CPU seconds per thread (tid → name and utime + stime), to tell the main thread from the store worker. */
-function threadCpu(pid: number): Map<number, { name: string; cpuS: number }> {
-  const out = new Map<number, { name: string; cpuS: number }>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')'));
-      const f = raw.slice(raw.lastIndexOf(') ') + 2).split(' ');
-      out.set(Number(tid), { name, cpuS: (Number(f[11]) + Number(f[12])) / 100 });
-    } catch {
-      // the thread ended between readdir and read
-    }
-  }
-  return out;
-}
-
-/** The threads that used ≥ 0.1 s of CPU between two samples, busiest first. */
-function threadReport(a: Map<number, { name: string; cpuS: number }>, b: Map<number, { name: string; cpuS: number }>, events: number): string {
-  const rows = [...b].map(([tid, t]) => ({ tid, name: t.name, s: t.cpuS - (a.get(tid)?.cpuS ?? 0) })).filter((r) => r.s >= 0.1);
-  rows.sort((x, y) => y.s - x.s);
-  return rows.map((r) => `${r.name}#${r.tid} ${r.s.toFixed(2)} s (${((r.s * 1e6) / events).toFixed(1)} µs/event)`).join(', ');
 }
 
 interface Result {
